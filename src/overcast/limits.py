@@ -1,0 +1,165 @@
+"""The one registry of limits.
+
+Every limit overcast enforces is declared here once: its value, whether it is
+hard (fixed by design or by AWS compatibility) or soft (a platform setting you
+may raise), its scope and the AWS limit it mirrors. Enforcement code reads the
+value from here; an over-limit error names the limit and its value and, for a
+soft limit, how to raise it. ``overcast limits`` prints this table.
+
+Soft limits are raised per platform with ``--limit NAME=VALUE`` on
+``overcast dev`` / ``overcast node``; the supervisor hands the overrides to its
+children in ``OVERCAST_LIMIT_OVERRIDES`` (JSON), so every process agrees.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, replace
+
+MB = 1024 * 1024
+KB = 1024
+OVERRIDES_ENV = "OVERCAST_LIMIT_OVERRIDES"
+
+
+@dataclass(frozen=True)
+class Limit:
+    name: str
+    title: str
+    value: int
+    unit: str
+    kind: str  # "hard" | "soft"
+    scope: str  # "invocation" | "function" | "account"
+    aws: str
+    minimum: int | None = None
+    http_status: int = 400
+    aws_error: str | None = None
+
+    @property
+    def how_to_raise(self) -> str | None:
+        if self.kind != "soft":
+            return None
+        return f"raise it with `overcast dev --limit {self.name}=N` (or `overcast node --limit ...`)"
+
+    def shown(self) -> str:
+        if self.unit == "bytes" and self.value % MB == 0:
+            return f"{self.value // MB} MB"
+        if self.unit == "bytes" and self.value % KB == 0:
+            return f"{self.value // KB} KB"
+        if self.minimum is not None:
+            return f"{self.minimum}-{self.value} {self.unit}"
+        return f"{self.value} {self.unit}"
+
+    def describe_violation(self, actual: object | None = None) -> str:
+        got = f" (got {actual})" if actual is not None else ""
+        msg = f"limit {self.name} exceeded: {self.title} is {self.shown()}, {self.kind}{got}"
+        if self.how_to_raise:
+            msg += f"; {self.how_to_raise}"
+        return msg
+
+    def to_dict(self) -> dict:
+        out = asdict(self)
+        out["shown"] = self.shown()
+        out["how_to_raise"] = self.how_to_raise
+        return out
+
+
+_DECLARED: tuple[Limit, ...] = (
+    Limit(
+        "lambda.sync_request_payload", "synchronous invocation request payload", 6 * MB, "bytes",
+        "hard", "invocation", "Lambda: invocation payload, synchronous (6 MB request)",
+        http_status=413, aws_error="RequestEntityTooLargeException",
+    ),
+    Limit(
+        "lambda.sync_response_payload", "synchronous invocation response payload", 6 * MB, "bytes",
+        "hard", "invocation", "Lambda: invocation payload, synchronous (6 MB response)",
+        http_status=502, aws_error="Function.ResponseSizeTooLarge",
+    ),
+    Limit(
+        "lambda.timeout", "function timeout", 900, "seconds", "hard", "function",
+        "Lambda: function timeout 1-900 s", minimum=1,
+    ),
+    Limit(
+        "lambda.memory", "function memory", 10240, "MB", "hard", "function",
+        "Lambda: function memory 128-10240 MB", minimum=128,
+    ),
+    Limit(
+        "lambda.environment_size", "function environment variables, total size", 4 * KB, "bytes",
+        "hard", "function", "Lambda: environment variables 4 KB",
+    ),
+    Limit(
+        "lambda.account_concurrency", "concurrent executions per platform", 1000, "executions",
+        "soft", "account", "Lambda: concurrent executions per account and region (1000, soft)",
+        http_status=429, aws_error="TooManyRequestsException",
+    ),
+    Limit(
+        "lambda.function_concurrency", "concurrent executions of one function (its `concurrency`)",
+        1000, "executions", "hard", "function",
+        "Lambda: reserved concurrency (at most the account's concurrency)",
+        http_status=429, aws_error="TooManyRequestsException",
+    ),
+)
+
+
+class Registry:
+    """All limits by name, with soft overrides applied."""
+
+    def __init__(self, declared: tuple[Limit, ...], overrides: dict[str, int] | None = None) -> None:
+        self._limits = {lim.name: lim for lim in declared}
+        for name, value in (overrides or {}).items():
+            self.override(name, value)
+
+    def override(self, name: str, value: int) -> None:
+        lim = self.get(name)
+        if lim.kind != "soft":
+            raise ValueError(f"limit {name} is hard ({lim.shown()}) and cannot be changed")
+        if not isinstance(value, int) or value < 1:
+            raise ValueError(f"limit {name} needs a positive integer, got {value!r}")
+        self._limits[name] = replace(lim, value=value)
+        if name == "lambda.account_concurrency":
+            fc = self._limits["lambda.function_concurrency"]
+            self._limits[fc.name] = replace(fc, value=value)
+
+    def get(self, name: str) -> Limit:
+        try:
+            return self._limits[name]
+        except KeyError:
+            known = ", ".join(sorted(self._limits))
+            raise KeyError(f"no limit named {name!r}; known limits: {known}") from None
+
+    def __getitem__(self, name: str) -> Limit:
+        return self.get(name)
+
+    def all(self) -> list[Limit]:
+        return sorted(self._limits.values(), key=lambda lim: lim.name)
+
+    def overrides(self) -> dict[str, int]:
+        base = {lim.name: lim.value for lim in _DECLARED}
+        return {lim.name: lim.value for lim in self.all() if lim.kind == "soft" and base[lim.name] != lim.value}
+
+
+def parse_override(text: str) -> tuple[str, int]:
+    """Parse ``NAME=VALUE`` from the command line."""
+    name, sep, value = text.partition("=")
+    if not sep or not value.strip().isdigit():
+        raise ValueError(f"--limit wants NAME=INTEGER, got {text!r}")
+    return name.strip(), int(value)
+
+
+def _from_environment() -> Registry:
+    raw = os.environ.get(OVERRIDES_ENV)
+    return Registry(_DECLARED, json.loads(raw) if raw else None)
+
+
+LIMITS = _from_environment()
+
+
+def configure(overrides: dict[str, int]) -> Registry:
+    """Apply soft-limit overrides in this process and export them to children."""
+    global LIMITS
+    LIMITS = Registry(_DECLARED, overrides)
+    if overrides:
+        os.environ[OVERRIDES_ENV] = json.dumps(LIMITS.overrides())
+    else:
+        os.environ.pop(OVERRIDES_ENV, None)
+    return LIMITS
