@@ -36,3 +36,8 @@ def logs(stack: str, function: str) -> str:
 def stack_key(stack: str) -> str:
     """Key of a stack in :data:`STACKS_BUCKET`."""
     return stack
+
+
+def status(role: str) -> str:
+    """Each process role answers status requests here (``gateway``, ``runtime``)."""
+    return f"{STATUS}.{role}"

@@ -1,0 +1,55 @@
+"""Connections to the engine and the JetStream resources every process expects."""
+
+from __future__ import annotations
+
+import logging
+
+import nats
+from nats.aio.client import Client
+from nats.js.api import KeyValueConfig, StorageType, StreamConfig
+from nats.js.errors import BucketNotFoundError, NotFoundError
+
+from overcast.engine import subjects
+from overcast.errors import EngineError
+
+log = logging.getLogger("overcast.engine")
+
+LOGS_MAX_AGE_S = 7 * 24 * 3600
+LOGS_MAX_BYTES = 512 * 1024 * 1024
+
+
+async def connect(url: str, name: str, *, connect_timeout: float = 5.0) -> Client:
+    """Connect to NATS; reconnect forever once connected (the engine may restart)."""
+    async def on_error(exc: Exception) -> None:
+        log.warning("%s: NATS: %s", name, exc or type(exc).__name__)
+
+    async def on_disconnect() -> None:
+        log.debug("%s: disconnected from NATS", name)
+
+    try:
+        return await nats.connect(
+            url, name=name, connect_timeout=connect_timeout, max_reconnect_attempts=-1,
+            reconnect_time_wait=0.25, allow_reconnect=True, error_cb=on_error, disconnected_cb=on_disconnect,
+        )
+    except Exception as exc:  # nats raises several unrelated types here
+        raise EngineError(f"cannot reach NATS at {url}: {exc}") from exc
+
+
+async def ensure_resources(nc: Client) -> None:
+    """Create the desired-state bucket and the logs stream if they are missing."""
+    js = nc.jetstream()
+    try:
+        await js.key_value(subjects.STACKS_BUCKET)
+    except BucketNotFoundError:
+        await js.create_key_value(KeyValueConfig(bucket=subjects.STACKS_BUCKET, history=64))
+    try:
+        await js.stream_info(subjects.LOGS_STREAM)
+    except NotFoundError:
+        await js.add_stream(StreamConfig(
+            name=subjects.LOGS_STREAM, subjects=[subjects.LOGS_WILDCARD], storage=StorageType.FILE,
+            max_age=LOGS_MAX_AGE_S, max_bytes=LOGS_MAX_BYTES,
+        ))
+
+
+def max_payload(nc: Client) -> int:
+    return int(nc.max_payload or 0)

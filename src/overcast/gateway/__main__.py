@@ -1,0 +1,34 @@
+"""``python -m overcast.gateway --nats URL --fd N``: the HTTP gateway process.
+
+The listening socket is bound by the supervisor and inherited as ``--fd``, so
+the port is known (and free) before this process starts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import socket
+
+import uvicorn
+
+from overcast.gateway.app import Gateway
+from overcast.process import die_with_parent, run_loop
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="overcast-gateway")
+    parser.add_argument("--nats", required=True)
+    parser.add_argument("--fd", type=int, required=True)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="gateway: %(message)s")
+    die_with_parent()
+    sock = socket.socket(fileno=args.fd)
+    config = uvicorn.Config(Gateway(args.nats), http="httptools", loop="none", lifespan="on",
+                            access_log=False, log_level="warning", timeout_graceful_shutdown=30)
+    server = uvicorn.Server(config)
+    run_loop(server.serve(sockets=[sock]))
+
+
+if __name__ == "__main__":
+    main()

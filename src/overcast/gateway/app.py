@@ -1,0 +1,199 @@
+"""The HTTP gateway: an ASGI app that turns requests into invocations over NATS.
+
+Routes come from the desired-state bucket (watched, reloaded on every change).
+A matched request becomes a payload-format-2.0 event, sent as a NATS request
+on the function's subject and answered by whichever pool serves it — no
+in-process shortcut, so a worker on another host answers the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+
+import orjson
+from nats.errors import NoRespondersError
+from nats.errors import TimeoutError as NatsTimeout
+
+from overcast import limits
+from overcast.engine import protocol, subjects
+from overcast.engine.connect import connect, ensure_resources
+from overcast.gateway import responses
+from overcast.gateway.events import api_id_for, build_http_event, new_request_id
+from overcast.gateway.routing import RouteTable
+from overcast.runtime.config import ACCOUNT_ID
+from overcast.spec.routes import parse_route_key
+
+log = logging.getLogger("overcast.gateway")
+STAGE = "$default"
+# How long past the function's own timeout we wait for the runtime to answer.
+REPLY_MARGIN_S = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    stack: str
+    function: str
+    subject: str
+    timeout: int
+    api_id: str
+
+
+class Gateway:
+    def __init__(self, nats_url: str) -> None:
+        self.nats_url = nats_url
+        self.nc = None
+        self.table = RouteTable([])
+        self.states: dict[str, dict] = {}
+        self.applied: dict[str, int] = {}
+        self._watch_task: asyncio.Task | None = None
+
+    # -- ASGI ---------------------------------------------------------------
+    async def __call__(self, scope, receive, send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            await self._http(scope, receive, send)
+        elif kind == "lifespan":
+            await self._lifespan(receive, send)
+
+    async def _lifespan(self, receive, send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    await self.start()
+                except Exception as exc:
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.stop()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def start(self) -> None:
+        self.nc = await connect(self.nats_url, "overcast-gateway")
+        await ensure_resources(self.nc)
+        await self.nc.subscribe(subjects.status("gateway"), cb=self._status)
+        kv = await self.nc.jetstream().key_value(subjects.STACKS_BUCKET)
+        watcher = await kv.watchall()
+        self._watch_task = asyncio.create_task(self._watch(watcher))
+
+    async def stop(self) -> None:
+        if self._watch_task:
+            self._watch_task.cancel()
+        if self.nc is not None:
+            await self.nc.drain()
+
+    # -- routes ---------------------------------------------------------------
+    async def _watch(self, watcher) -> None:
+        async for entry in watcher:
+            if entry is None:
+                continue
+            if entry.operation in ("DEL", "PURGE"):
+                self.states.pop(entry.key, None)
+                self.applied.pop(entry.key, None)
+            else:
+                self.states[entry.key] = orjson.loads(entry.value)
+                self.applied[entry.key] = entry.revision
+            self.table = self._build_table()
+
+    def _build_table(self) -> RouteTable:
+        entries, seen = [], {}
+        for stack, state in sorted(self.states.items()):
+            api_id = api_id_for(stack)
+            for fname, fn in state["spec"]["functions"].items():
+                for text in fn.get("routes") or []:
+                    key = parse_route_key(text)
+                    if key.key in seen:
+                        log.warning("route %s of %s.%s is already served by %s; ignored", key.key, stack, fname,
+                                    seen[key.key])
+                        continue
+                    seen[key.key] = f"{stack}.{fname}"
+                    entries.append((key, Target(stack, fname, subjects.invoke(stack, fname), fn["timeout"], api_id)))
+        return RouteTable(entries)
+
+    async def _status(self, msg) -> None:
+        await msg.respond(orjson.dumps({"role": "gateway", "stacks": self.applied, "routes": list(self.table.routes)}))
+
+    # -- requests ---------------------------------------------------------------
+    async def _http(self, scope, receive, send) -> None:
+        request_id = new_request_id()
+        resp = await self._handle(scope, receive, request_id)
+        resp.headers.append((b"apigw-requestid", request_id.encode()))
+        await send({"type": "http.response.start", "status": resp.status, "headers": resp.headers})
+        await send({"type": "http.response.body", "body": resp.body})
+
+    async def _handle(self, scope, receive, request_id: str) -> responses.HttpResponse:
+        raw_path = scope["raw_path"].decode("latin-1") if scope.get("raw_path") else scope["path"]
+        match = self.table.match(scope["method"], raw_path)
+        limit = limits.LIMITS["lambda.sync_request_payload"]
+        body = await _read_body(receive, limit.value)
+        if match is None:
+            return responses.not_found()
+        if body is None:
+            return responses.payload_too_large(limit.name, limit.value)
+        target: Target = match.target
+        now_ms = int(time.time() * 1000)
+        client = scope.get("client") or ("127.0.0.1", 0)
+        event = build_http_event(
+            method=scope["method"], raw_path=raw_path, raw_query=scope.get("query_string", b"").decode("latin-1"),
+            headers=scope["headers"], body=body, source_ip=client[0],
+            protocol=f"HTTP/{scope.get('http_version', '1.1')}", route_key=match.route_key,
+            path_parameters=match.path_parameters, stage=STAGE, api_id=target.api_id, account_id=ACCOUNT_ID,
+            request_id=request_id, time_epoch_ms=now_ms, stage_variables=None,
+        )
+        payload = orjson.dumps(event)
+        if len(payload) > limit.value:
+            return responses.payload_too_large(limit.name, limit.value)
+        data = protocol.encode_invocation(protocol.Invocation(str(uuid.uuid4()), payload))
+        try:
+            msg = await self.nc.request(target.subject, data, timeout=target.timeout + REPLY_MARGIN_S)
+        except NoRespondersError:
+            log.warning("no runtime serves %s.%s", target.stack, target.function)
+            return responses.service_unavailable()
+        except (NatsTimeout, asyncio.TimeoutError):
+            return responses.gateway_timeout()
+        return _to_http(protocol.decode_reply(msg.data), target)
+
+
+def _to_http(reply: protocol.Reply, target: Target) -> responses.HttpResponse:
+    if reply.status == protocol.OK:
+        resp = responses.map_function_result(reply.payload)
+        if resp.reason:
+            log.warning("%s.%s returned an invalid response (%s)", target.stack, target.function, resp.reason)
+        return resp
+    if reply.status == protocol.ERROR:
+        if reply.error_type == protocol.TIMEOUT_ERROR_TYPE:
+            return responses.gateway_timeout()
+        return responses.internal_error()
+    info = orjson.loads(reply.payload)
+    if reply.status == protocol.THROTTLED:
+        return responses.too_many_requests(info.get("limit"), info.get("limitValue"))
+    return responses.payload_too_large(info.get("limit"), info.get("limitValue"))
+
+
+async def _read_body(receive, max_bytes: int) -> bytes | None:
+    """The whole request body, or None once it exceeds ``max_bytes`` (the rest is drained)."""
+    chunks: list[bytes] = []
+    size = 0
+    too_big = False
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > max_bytes:
+            too_big = True
+            chunks.clear()
+        elif chunk:
+            chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    if too_big:
+        return None
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)

@@ -1,0 +1,23 @@
+"""``python -m overcast.runtime --nats URL``: the worker manager process."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from overcast.process import die_with_parent, run_loop
+from overcast.runtime.manager import Manager
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="overcast-runtime")
+    parser.add_argument("--nats", required=True)
+    parser.add_argument("--idle-timeout", type=float, default=300.0)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="runtime: %(message)s")
+    die_with_parent()
+    run_loop(Manager(args.nats, args.idle_timeout).run())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,81 @@
+"""From a deployed stack's state to what a pool and its environments need (pure)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+from dataclasses import dataclass, field
+
+REGION = os.environ.get("OVERCAST_REGION", "us-east-1")
+ACCOUNT_ID = os.environ.get("OVERCAST_ACCOUNT_ID", "000000000000")
+PYTHON_RUNTIME = f"AWS_Lambda_python{sys.version_info.major}.{sys.version_info.minor}"
+
+
+@dataclass(frozen=True)
+class FunctionConfig:
+    stack: str
+    name: str
+    handler: str
+    root: str
+    memory: int
+    timeout: int
+    environment: dict = field(default_factory=dict, hash=False)
+    concurrency: int | None = None
+    version: str = "$LATEST"
+
+    @property
+    def lambda_name(self) -> str:
+        """The function's name as Lambda and its context know it: ``stack-function``."""
+        return f"{self.stack}-{self.name}"
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{self.lambda_name}"
+
+    @property
+    def log_group(self) -> str:
+        return f"/aws/lambda/{self.lambda_name}"
+
+    def worker_config(self, log_stream: str, max_response: int) -> dict:
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
+            "LANG": "en_US.UTF-8",
+            "TZ": ":UTC",
+            "LAMBDA_TASK_ROOT": self.root,
+            "LAMBDA_RUNTIME_DIR": sys.prefix,
+            "_HANDLER": self.handler,
+            "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_EXECUTION_ENV": PYTHON_RUNTIME,
+            "AWS_LAMBDA_FUNCTION_NAME": self.lambda_name,
+            "AWS_LAMBDA_FUNCTION_VERSION": self.version,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(self.memory),
+            "AWS_LAMBDA_LOG_GROUP_NAME": self.log_group,
+            "AWS_LAMBDA_LOG_STREAM_NAME": log_stream,
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+        }
+        env.update(self.environment)
+        return {
+            "env": env, "root": self.root, "handler": self.handler, "memory": self.memory,
+            "function_name": self.lambda_name, "version": self.version, "arn": self.arn,
+            "log_group": self.log_group, "log_stream": log_stream, "max_response": max_response,
+        }
+
+
+def new_log_stream(version: str, today: str) -> str:
+    """``2024/01/31/[$LATEST]0123abcd...`` as Lambda names its log streams."""
+    return f"{today}/[{version}]{uuid.uuid4().hex}"
+
+
+def functions_of(state: dict) -> list[FunctionConfig]:
+    """The functions a stack state (as written to the desired-state bucket) declares."""
+    spec = state["spec"]
+    out = []
+    for name, fn in spec["functions"].items():
+        out.append(FunctionConfig(
+            stack=spec["stack"], name=name, handler=fn["handler"], root=state["root"],
+            memory=fn["memory"], timeout=fn["timeout"], environment=dict(fn.get("environment") or {}),
+            concurrency=fn.get("concurrency"),
+        ))
+    return out

@@ -1,0 +1,219 @@
+"""A pool of execution environments for one function (Lambda's scaling model).
+
+Admission is decided synchronously when a request arrives: a warm idle
+environment (most recently used first) if there is one, else a new one if the
+function's and the platform's concurrency allow it, else the call is
+throttled at once — never queued. Environments of an older code generation are
+never handed a request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+import orjson
+
+from overcast import limits
+from overcast.engine import protocol
+from overcast.runtime import frames
+from overcast.runtime.config import FunctionConfig, new_log_stream
+from overcast.runtime.environment import BUSY, DEAD, IDLE, Environment, EnvironmentDied
+from overcast.runtime.forkserver import ForkServer
+
+INIT_TIMEOUT_S = 10.0  # Lambda's on-demand init phase limit
+LOG_TAIL_BYTES = 4096  # Lambda returns the last 4 KB with LogType=Tail
+
+
+class Account:
+    """Concurrency shared by every pool of one node."""
+
+    def __init__(self) -> None:
+        self.active = 0
+
+    @property
+    def limit(self) -> int:
+        return limits.LIMITS["lambda.account_concurrency"].value
+
+
+class Pool:
+    def __init__(self, cfg: FunctionConfig, forkserver: ForkServer, account: Account,
+                 publish_logs: Callable[[FunctionConfig, str, int, str], None],
+                 code_changed: Callable[[], bool] = lambda: False) -> None:
+        self.cfg = cfg
+        self.forkserver = forkserver
+        self.account = account
+        self.publish_logs = publish_logs
+        self.code_changed = code_changed
+        self.generation = 0
+        self.envs: list[Environment] = []
+        self.idle: list[Environment] = []
+        self.active = 0  # starting + busy
+        self.by_pid: dict[int, Environment] = {}
+
+    # -- admission (synchronous) -------------------------------------------
+    def admit(self) -> Environment | None | protocol.Reply:
+        """A warm environment, None for "start one", or a throttled Reply."""
+        if self.code_changed():
+            self.renew()
+        while self.idle:
+            env = self.idle.pop()
+            if env.state == IDLE and env.generation == self.generation:
+                env.state = BUSY
+                self._count(+1)
+                return env
+            self._discard(env)
+        fn_limit = self.cfg.concurrency if self.cfg.concurrency is not None else self.account.limit
+        if self.active >= fn_limit:
+            lim = limits.LIMITS["lambda.function_concurrency"]
+            reason = ("ReservedFunctionConcurrentInvocationLimitExceeded" if self.cfg.concurrency is not None
+                      else "ConcurrentInvocationLimitExceeded")
+            return _throttled(reason, lim.name, fn_limit)
+        if self.account.active >= self.account.limit:
+            lim = limits.LIMITS["lambda.account_concurrency"]
+            return _throttled("ConcurrentInvocationLimitExceeded", lim.name, lim.value)
+        self._count(+1)
+        return None
+
+    def _count(self, delta: int) -> None:
+        self.active += delta
+        self.account.active += delta
+
+    # -- running ------------------------------------------------------------
+    async def run(self, env: Environment | None, inv: protocol.Invocation) -> protocol.Reply:
+        started = time.time()
+        init_logs = b""
+        try:
+            if env is None:
+                env, failure = await self._start_env()
+                init_logs = env.init_logs
+                if failure is not None:
+                    return self._finish(env, inv, started, protocol.ERROR, failure, init_logs, {}, fatal=True,
+                                        cold=True)
+                return await self._invoke(env, inv, started, init_logs, cold=True)
+            return await self._invoke(env, inv, started, init_logs)
+        finally:
+            self._count(-1)
+
+    async def _start_env(self) -> tuple[Environment, bytes | None]:
+        env = Environment(self.generation)
+        env.state = BUSY
+        self.envs.append(env)
+        stream = new_log_stream(self.cfg.version, datetime.now(timezone.utc).strftime("%Y/%m/%d"))
+        max_response = limits.LIMITS["lambda.sync_response_payload"].value
+        try:
+            error = await asyncio.wait_for(
+                env.spawn(self.forkserver, self.cfg.worker_config(stream, max_response), self._register),
+                INIT_TIMEOUT_S)
+        except asyncio.TimeoutError:
+            error = {"errorMessage": f"INIT timed out after {INIT_TIMEOUT_S:.2f} seconds",
+                     "errorType": "Sandbox.Timedout", "stackTrace": []}
+        except EnvironmentDied as died:
+            error = {"errorMessage": f"Error: Runtime exited with error: {died.how}",
+                     "errorType": "Runtime.ExitError", "stackTrace": []}
+        if error is None:
+            return env, None
+        return env, json.dumps(error).encode()
+
+    async def _invoke(self, env: Environment, inv: protocol.Invocation, started: float,
+                      init_logs: bytes, cold: bool = False) -> protocol.Reply:
+        timeout = self.cfg.timeout
+        t0 = time.monotonic()
+        meta = {"rid": inv.request_id, "deadline": int((time.time() + timeout) * 1000)}
+        try:
+            kind, wmeta, body = await asyncio.wait_for(env.invoke(meta, inv.payload), timeout)
+        except asyncio.TimeoutError:
+            elapsed = time.monotonic() - t0
+            stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+            msg = f"{stamp} {inv.request_id} Task timed out after {elapsed:.2f} seconds"
+            payload = protocol.error_payload(msg, protocol.TIMEOUT_ERROR_TYPE, inv.request_id)
+            return self._finish(env, inv, started, protocol.ERROR, payload, init_logs,
+                                {"ms": elapsed * 1000}, fatal=True, trailer=msg, cold=cold)
+        except EnvironmentDied as died:
+            msg = f"RequestId: {inv.request_id} Error: Runtime exited with error: {died.how}"
+            payload = protocol.error_payload(msg, "Runtime.ExitError", inv.request_id)
+            return self._finish(env, inv, started, protocol.ERROR, payload, init_logs,
+                                {"ms": (time.monotonic() - t0) * 1000}, fatal=True, trailer=msg, cold=cold)
+        env.invocations += 1
+        status = protocol.OK if kind == frames.RESULT else protocol.ERROR
+        return self._finish(env, inv, started, status, body, init_logs, wmeta, fatal=False, cold=cold)
+
+    def _finish(self, env: Environment, inv: protocol.Invocation, started: float, status: str,
+                payload: bytes, init_logs: bytes, wmeta: dict, *, fatal: bool, trailer: str = "",
+                cold: bool = False) -> protocol.Reply:
+        text = self._log_text(env, inv, init_logs, wmeta, trailer, cold)
+        if fatal or env.generation != self.generation or env.state == DEAD:
+            self._discard(env)
+        else:
+            env.state = IDLE
+            env.last_used = time.monotonic()
+            self.idle.append(env)
+        self.publish_logs(self.cfg, inv.request_id, int(started * 1000), text)
+        tail = None
+        if inv.log_tail:
+            tail = base64.b64encode(text.encode()[-LOG_TAIL_BYTES:]).decode()
+        return protocol.Reply(status, payload, inv.request_id, tail)
+
+    def _log_text(self, env: Environment, inv: protocol.Invocation, init_logs: bytes, wmeta: dict,
+                  trailer: str, cold: bool) -> str:
+        rid = inv.request_id
+        body = env.take_logs().decode("utf-8", "backslashreplace")
+        if body and not body.endswith("\n"):
+            body += "\n"
+        ms = float(wmeta.get("ms", 0.0))
+        report = (f"REPORT RequestId: {rid}\tDuration: {ms:.2f} ms\tBilled Duration: {max(1, int(ms + 0.999))} ms\t"
+                  f"Memory Size: {self.cfg.memory} MB\tMax Memory Used: {wmeta.get('maxMb', 0)} MB\t")
+        if cold and env.init_ms is not None:
+            report += f"Init Duration: {env.init_ms:.2f} ms\t"
+        parts = [init_logs.decode("utf-8", "backslashreplace"),
+                 f"START RequestId: {rid} Version: {self.cfg.version}\n", body]
+        if trailer:
+            parts.append(trailer + "\n")
+        parts += [f"END RequestId: {rid}\n", report + "\n"]
+        return "".join(parts)
+
+    # -- lifecycle ------------------------------------------------------------
+    def renew(self) -> None:
+        """New code or configuration: no older environment gets another request."""
+        self.generation += 1
+        for env in list(self.idle):
+            self._discard(env)
+        self.idle.clear()
+
+    def _register(self, env: Environment) -> None:
+        self.by_pid[env.pid] = env
+
+    def _discard(self, env: Environment) -> None:
+        env.kill()
+        if env in self.envs:
+            self.envs.remove(env)
+        if env in self.idle:
+            self.idle.remove(env)
+        self.by_pid.pop(env.pid, None)
+
+    def exited(self, pid: int, status: int) -> None:
+        env = self.by_pid.get(pid)
+        if env is None:
+            return
+        env.exited(status)
+        if env.state == IDLE:
+            self._discard(env)
+
+    def reap_idle(self, idle_timeout: float) -> None:
+        now = time.monotonic()
+        for env in [e for e in self.idle if now - e.last_used > idle_timeout]:
+            self._discard(env)
+
+    def close(self) -> None:
+        for env in list(self.envs):
+            self._discard(env)
+        self.idle.clear()
+
+
+def _throttled(reason: str, limit_name: str, value: int) -> protocol.Reply:
+    body = {"message": "Rate Exceeded.", "Reason": reason, "limit": limit_name, "limitValue": value}
+    return protocol.Reply(protocol.THROTTLED, orjson.dumps(body))

@@ -1,0 +1,161 @@
+"""Typed models of a stack file (pure): what an ``overcast.yml`` may say.
+
+Models are strict (YAML ``"3"`` is not a timeout) and reject unknown keys;
+field rules live in ``rules``. ``FunctionSpec`` and ``StackSpec`` built in
+code obey the same rules as ones loaded from a file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from overcast import limits
+from overcast.spec.routes import RouteKey, RouteKeyError, parse_route_key
+from overcast.spec.rules import (
+    ENV_NAME, FUNCTION_NAME, HANDLER, RESERVED_ENV, STACK_NAME, EnvName, EnvValue, FunctionName, RouteText,
+    StackName, bounds, check_handler, handler_parts, in_range, module_files, rule_error,
+)
+
+
+class FunctionSpec(BaseModel):
+    """One function: its handler and the settings the runtime enforces."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    handler: Annotated[str, AfterValidator(check_handler)] = Field(
+        description="'module.function' or 'dir/module.function', module path relative to the stack directory",
+        json_schema_extra={"pattern": HANDLER.pattern},
+    )
+    memory: int = Field(128, description="memory in MB (limit lambda.memory)", json_schema_extra=bounds("lambda.memory"))
+    timeout: int = Field(3, description="timeout in seconds (limit lambda.timeout)", json_schema_extra=bounds("lambda.timeout"))
+    environment: dict[EnvName, EnvValue] = Field(
+        default_factory=dict,
+        description="environment variables; total size of names and values at most limit lambda.environment_size",
+        json_schema_extra={"propertyNames": {"pattern": ENV_NAME.pattern, "not": {"enum": sorted(RESERVED_ENV)}}},
+    )
+    concurrency: int | None = Field(
+        None, description="reserved concurrency (limit lambda.function_concurrency); 0 disables the function; "
+        "unset means unreserved", json_schema_extra={"minimum": 0},
+    )
+    routes: list[RouteText] = Field(default_factory=list, description="HTTP route keys served by this function")
+
+    @field_validator("memory")
+    @classmethod
+    def _memory(cls, value: int) -> int:
+        return in_range("memory", value, "lambda.memory")
+
+    @field_validator("timeout")
+    @classmethod
+    def _timeout(cls, value: int) -> int:
+        return in_range("timeout", value, "lambda.timeout")
+
+    @field_validator("concurrency")
+    @classmethod
+    def _concurrency(cls, value: int | None) -> int | None:
+        if value is not None:
+            in_range("concurrency", value, "lambda.function_concurrency", 0, "; 0 disables the function")
+        return value
+
+    @field_validator("environment")
+    @classmethod
+    def _environment_size(cls, value: dict[str, str]) -> dict[str, str]:
+        size = sum(len(k.encode()) + len(v.encode()) for k, v in value.items())
+        lim = limits.LIMITS["lambda.environment_size"]
+        if size > lim.value:
+            raise rule_error(
+                f"environment is {size} bytes (names + values, UTF-8); at most {lim.value} bytes are allowed "
+                f"(limit {lim.name}, {lim.kind})"
+            )
+        return value
+
+    @property
+    def module(self) -> str:
+        """Module path of the handler: ``"src/app"`` for ``"src/app.handler"``, ``"a.b"`` for ``"a.b.f"``."""
+        return handler_parts(self.handler)[0]
+
+    @property
+    def attribute(self) -> str:
+        """Name of the handler function inside its module."""
+        return handler_parts(self.handler)[1]
+
+    def module_files(self) -> tuple[PurePosixPath, PurePosixPath]:
+        """Files, relative to the stack root, one of which must hold the handler's module."""
+        return module_files(self.module)
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicateRoute:
+    key: str  # canonical route key
+    first: tuple[str, int]  # (function, index in its routes)
+    again: tuple[str, int]
+
+
+def find_duplicate_routes(routes_by_function: Mapping[str, object]) -> list[DuplicateRoute]:
+    """Route keys declared more than once in a stack; items that do not parse are skipped.
+
+    Tolerates raw (unvalidated) data so the loader can report duplicates
+    alongside other problems.
+    """
+    seen: dict[str, tuple[str, int]] = {}
+    found: list[DuplicateRoute] = []
+    for name, routes in routes_by_function.items():
+        if not isinstance(routes, Sequence) or isinstance(routes, str):
+            continue
+        for index, text in enumerate(routes):
+            try:
+                key = parse_route_key(text).key
+            except RouteKeyError:
+                continue
+            if key in seen:
+                found.append(DuplicateRoute(key, seen[key], (name, index)))
+            else:
+                seen[key] = (name, index)
+    return found
+
+
+def duplicate_message(dup: DuplicateRoute) -> str:
+    """Names both functions (or both positions of one function) using the key."""
+    (fn1, i1), (fn2, _) = dup.first, dup.again
+    where = f"function '{fn1}' (routes[{i1}])" if fn1 != fn2 else f"this function's routes[{i1}]"
+    return f"route {dup.key!r} of function '{fn2}' is already used by {where}; a route key maps to one function"
+
+
+class StackSpec(BaseModel):
+    """A whole stack file: its name and its functions."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    stack: StackName = Field(description="stack name: a letter, then letters, digits, '-' or '_' (at most 64)",
+                             json_schema_extra={"pattern": STACK_NAME.pattern})
+    description: str | None = Field(None, description="free text")
+    functions: dict[FunctionName, FunctionSpec] = Field(
+        description="functions by name (letters, digits, '-', '_'; at most 64 characters); at least one",
+        json_schema_extra={"minProperties": 1, "propertyNames": {"pattern": FUNCTION_NAME.pattern}},
+    )
+
+    @field_validator("functions")
+    @classmethod
+    def _some_functions(cls, value: dict[str, FunctionSpec]) -> dict[str, FunctionSpec]:
+        if not value:
+            raise rule_error("functions must declare at least one function, e.g. 'hello: {handler: app.handler}'")
+        return value
+
+    @model_validator(mode="after")
+    def _unique_routes(self) -> StackSpec:
+        duplicates = find_duplicate_routes({n: f.routes for n, f in self.functions.items()})
+        if duplicates:
+            raise PydanticCustomError(
+                "duplicate_route", "{message}", {"message": "; ".join(duplicate_message(d) for d in duplicates)}
+            )
+        return self
+
+    def route_keys(self) -> list[tuple[RouteKey, str]]:
+        """Every route of the stack as ``(RouteKey, function name)``, in file order."""
+        return [(parse_route_key(r), name) for name, fn in self.functions.items() for r in fn.routes]
+
