@@ -1,0 +1,3 @@
+from overcast.cli.main import main
+
+main()

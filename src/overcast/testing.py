@@ -1,0 +1,130 @@
+"""Run a real overcast platform from a test, the way the project's own tests do.
+
+    from overcast.testing import running_platform
+
+    with running_platform("path/to/stack") as p:
+        httpx.get(p.url + "/hello/world")
+        p.invoke("hello", {"name": "x"})
+
+It starts ``overcast dev`` in a child process (embedded nats-server, runtime,
+gateway — nothing mocked), waits for it to serve, and stops it afterwards,
+making sure no process of the tree survives.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+_SERVING = re.compile(r"serving at (http://\S+)\s+\(engine (nats://\S+);")
+
+
+@dataclass
+class Platform:
+    proc: subprocess.Popen
+    url: str
+    nats_url: str
+    stack_dir: Path
+    output: list[str] = field(default_factory=list)
+
+    def cli(self, *args: str, input: bytes | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
+        """Run ``overcast ARGS`` against this platform; returns the completed process (text output)."""
+        return subprocess.run([sys.executable, "-m", "overcast", *args, "--nats", self.nats_url],
+                              capture_output=True, text=True, input=input, timeout=timeout)
+
+    def invoke(self, function: str, event: object = None) -> subprocess.CompletedProcess:
+        return self.cli("invoke", function, "--data", json.dumps({} if event is None else event))
+
+    def descendants(self) -> list[int]:
+        return descendants(self.proc.pid)
+
+    def log_text(self) -> str:
+        return "".join(self.output)
+
+
+def descendants(pid: int) -> list[int]:
+    """Every live process below ``pid`` (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2:].split()
+        if fields[0] == "Z":
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry))
+    out, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            stat = fh.read()
+    except OSError:
+        return False
+    return stat[stat.rfind(")") + 2] != "Z"
+
+
+def _pump(stream, sink: list[str], ready: threading.Event, found: dict) -> None:
+    for line in stream:
+        sink.append(line)
+        m = _SERVING.search(line)
+        if m and not ready.is_set():
+            found["url"], found["nats"] = m.group(1), m.group(2)
+            ready.set()
+    ready.set()
+
+
+@contextlib.contextmanager
+def running_platform(stack_dir: str | os.PathLike, *args: str, timeout: float = 60.0):
+    """Start ``overcast dev STACK_DIR --port 0 ARGS`` and yield a :class:`Platform`."""
+    stack_dir = Path(stack_dir)
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen([sys.executable, "-m", "overcast", "dev", str(stack_dir), "--port", "0", *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    output: list[str] = []
+    ready, found = threading.Event(), {}
+    threading.Thread(target=_pump, args=(proc.stdout, output, ready, found), daemon=True).start()
+    try:
+        if not ready.wait(timeout) or "url" not in found:
+            raise RuntimeError(f"overcast dev did not start within {timeout} s:\n{''.join(output)}")
+        yield Platform(proc, found["url"], found["nats"], stack_dir, output)
+    finally:
+        stop(proc)
+
+
+def stop(proc: subprocess.Popen, grace: float = 20.0) -> None:
+    """SIGTERM the platform, wait, and kill whatever of its tree is left."""
+    tree = descendants(proc.pid)
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    deadline = time.monotonic() + 5
+    while any(alive(p) for p in tree) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    for pid in tree:
+        if alive(pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
