@@ -76,6 +76,11 @@ _DECLARED: tuple[Limit, ...] = (
         http_status=502, aws_error="Function.ResponseSizeTooLarge",
     ),
     Limit(
+        "engine.max_payload", "largest message the engine carries (an external --nats server's own "
+        "max_payload applies instead)", 8 * MB, "bytes", "hard", "platform",
+        "none: AWS has no such layer; sized to carry a 6 MB synchronous payload", http_status=413,
+    ),
+    Limit(
         "lambda.timeout", "function timeout", 900, "seconds", "hard", "function",
         "Lambda: function timeout 1-900 s", minimum=1,
     ),

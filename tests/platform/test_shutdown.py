@@ -85,3 +85,24 @@ def test_port_in_use_is_a_clear_error(tmp_path):
     # the engine it had started for the project is stopped again
     left = [int(pid) for pid in os.listdir("/proc") if pid.isdigit() and str(stack) in _cmd(int(pid))]
     assert [pid for pid in left if alive(pid)] == []
+
+
+def test_external_engine_with_a_small_max_payload_gives_a_clear_413(tmp_path):
+    engine = EmbeddedNats(tmp_path / "external", max_payload=1024 * 1024)
+    url = engine.start()
+    try:
+        stack = copy_stack(EXAMPLES / "hello", tmp_path / "hello")
+        with running_platform(stack, "--nats", url) as p:
+            resp = httpx.post(p.url + "/hello/x", content=b"a" * (2 * 1024 * 1024))
+            assert resp.status_code == 404  # POST has no route: the size never matters there
+            (stack / "overcast.yml").write_text((stack / "overcast.yml").read_text().replace(
+                "GET /hello/{name}", "ANY /hello/{name}"))
+            deadline = time.monotonic() + 15
+            while httpx.post(p.url + "/hello/x").status_code == 404 and time.monotonic() < deadline:
+                time.sleep(0.1)
+            resp = httpx.post(p.url + "/hello/x", content=b"a" * (2 * 1024 * 1024))
+            assert resp.status_code == 413
+            assert resp.json() == {"message": "Request Entity Too Large", "limit": "engine.max_payload",
+                                   "limitValue": 1024 * 1024}
+    finally:
+        engine.stop()

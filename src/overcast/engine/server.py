@@ -22,10 +22,11 @@ import time
 from pathlib import Path
 
 from overcast.errors import EngineError
+from overcast.limits import LIMITS
 from overcast.process import die_with_parent
 
 # Large enough for a 6 MB synchronous payload plus its envelope (NATS default is 1 MB).
-MAX_PAYLOAD = 8 * 1024 * 1024
+MAX_PAYLOAD = LIMITS["engine.max_payload"].value
 
 
 def find_binary(explicit: str | None = None) -> str:
@@ -45,11 +46,11 @@ def find_binary(explicit: str | None = None) -> str:
                       "or pass --nats-server PATH / --nats URL")
 
 
-def render_config(store: Path, host: str = "127.0.0.1") -> str:
+def render_config(store: Path, host: str = "127.0.0.1", max_payload: int = MAX_PAYLOAD) -> str:
     return "\n".join([
         f"host: {json.dumps(host)}",
         "port: -1",
-        f"max_payload: {MAX_PAYLOAD}",
+        f"max_payload: {max_payload}",
         f"ports_file_dir: {json.dumps(str(store))}",
         "jetstream {",
         f"  store_dir: {json.dumps(str(store / 'jetstream'))}",
@@ -61,8 +62,10 @@ def render_config(store: Path, host: str = "127.0.0.1") -> str:
 class EmbeddedNats:
     """Start, await and stop one ``nats-server`` for a project directory."""
 
-    def __init__(self, store: Path, binary: str | None = None, host: str = "127.0.0.1") -> None:
+    def __init__(self, store: Path, binary: str | None = None, host: str = "127.0.0.1",
+                 max_payload: int = MAX_PAYLOAD) -> None:
         self.store = Path(store).resolve()
+        self.max_payload = max_payload
         self.binary = find_binary(binary)
         self.host = host
         self.proc: subprocess.Popen | None = None
@@ -71,7 +74,7 @@ class EmbeddedNats:
     def start(self, timeout: float = 15.0) -> str:
         self.store.mkdir(parents=True, exist_ok=True)
         conf = self.store / "nats.conf"
-        conf.write_text(render_config(self.store, self.host))
+        conf.write_text(render_config(self.store, self.host, self.max_payload))
         log = open(self.store / "nats.log", "ab")
         try:
             self.proc = subprocess.Popen(

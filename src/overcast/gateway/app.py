@@ -122,7 +122,11 @@ class Gateway:
     # -- requests ---------------------------------------------------------------
     async def _http(self, scope, receive, send) -> None:
         request_id = new_request_id()
-        resp = await self._handle(scope, receive, request_id)
+        try:
+            resp = await self._handle(scope, receive, request_id)
+        except Exception:  # a bug of ours: log it, never show it to the client
+            log.exception("request %s failed inside the gateway", request_id)
+            resp = responses.internal_error()
         resp.headers.append((b"apigw-requestid", request_id.encode()))
         await send({"type": "http.response.start", "status": resp.status, "headers": resp.headers})
         await send({"type": "http.response.body", "body": resp.body})
@@ -150,6 +154,8 @@ class Gateway:
         if len(payload) > limit.value:
             return responses.payload_too_large(limit.name, limit.value)
         data = protocol.encode_invocation(protocol.Invocation(str(uuid.uuid4()), payload))
+        if len(data) > self.nc.max_payload:  # only with an external engine configured below our limit
+            return responses.payload_too_large("engine.max_payload", self.nc.max_payload)
         try:
             msg = await self.nc.request(target.subject, data, timeout=target.timeout + REPLY_MARGIN_S)
         except NoRespondersError:
