@@ -20,3 +20,11 @@ def test_readme_quick_start_serves_the_example():
     readme = (ROOT / "README.md").read_text()
     assert "overcast dev examples/hello\n" in readme
     assert (ROOT / "examples" / "hello" / "overcast.yml").is_file()
+
+
+def test_lint_is_clean():
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, "-m", "ruff", "check", "src", "tests", "bench"], cwd=ROOT,
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr

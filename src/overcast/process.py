@@ -34,3 +34,17 @@ def run_loop(coro):
         return asyncio.run(coro)
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
         return runner.run(coro)
+
+
+def terminate(proc, grace: float) -> int:
+    """SIGTERM a ``subprocess.Popen``, wait ``grace`` seconds, then SIGKILL; returns its exit code."""
+    import signal
+    import subprocess
+
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    return proc.wait()

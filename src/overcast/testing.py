@@ -25,6 +25,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from overcast.process import terminate
+
 _SERVING = re.compile(r"serving at (http://\S+)\s+\(engine (nats://\S+);")
 
 
@@ -114,13 +116,7 @@ def running_platform(stack_dir: str | os.PathLike, *args: str, timeout: float = 
 def stop(proc: subprocess.Popen, grace: float = 20.0) -> None:
     """SIGTERM the platform, wait, and kill whatever of its tree is left."""
     tree = descendants(proc.pid)
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(grace)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    terminate(proc, grace)
     deadline = time.monotonic() + 5
     while any(alive(p) for p in tree) and time.monotonic() < deadline:
         time.sleep(0.05)

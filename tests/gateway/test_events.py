@@ -4,7 +4,12 @@ import time
 
 import pytest
 
-from overcast.gateway.events import api_id_for, build_http_event, format_request_time, new_request_id
+from overcast.gateway.events import (
+    api_id_for,
+    build_http_event,
+    format_request_time,
+    new_request_id,
+)
 
 # Top-level key order of AWS's payload format 2.0 sample (http-api-v2.json).
 AWS_KEY_ORDER = [

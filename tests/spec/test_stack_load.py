@@ -4,7 +4,14 @@ import pytest
 
 from overcast import limits
 from overcast.errors import SpecError
-from overcast.spec import FunctionSpec, SpecProblem, Stack, StackSpec, load_stack, load_stack_text
+from overcast.spec import (
+    FunctionSpec,
+    SpecProblem,
+    Stack,
+    StackSpec,
+    load_stack,
+    load_stack_text,
+)
 from overcast.spec.routes import parse_route_key
 
 

@@ -100,7 +100,8 @@ def _with_platform(fn):
 def invoke(function: str, data: str, data_file, nats_url, directory) -> None:
     """Invoke FUNCTION (name or STACK.NAME) and print its result and log tail."""
     from overcast.engine import protocol
-    from overcast.platform.client import invoke as do_invoke, log_tail
+    from overcast.platform.client import invoke as do_invoke
+    from overcast.platform.client import log_tail
 
     raw = data_file.read() if data_file else data.encode()
     try:

@@ -43,3 +43,17 @@ async def read_all(nc: Client) -> dict[str, dict]:
         entry = await kv.get(key)
         out[key] = orjson.loads(entry.value)
     return out
+
+
+async def watch(nc: Client, apply) -> None:
+    """Call ``await apply(stack, state or None, revision)`` for every stored stack, then for each change.
+
+    Runs until cancelled. ``state`` is None when the stack was removed.
+    """
+    kv = await nc.jetstream().key_value(subjects.STACKS_BUCKET)
+    watcher = await kv.watchall()
+    async for entry in watcher:
+        if entry is None:  # end of the initial values
+            continue
+        state = None if entry.operation in ("DEL", "PURGE") else orjson.loads(entry.value)
+        await apply(entry.key, state, entry.revision)

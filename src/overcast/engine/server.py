@@ -23,7 +23,7 @@ from pathlib import Path
 
 from overcast.errors import EngineError
 from overcast.limits import LIMITS
-from overcast.process import die_with_parent
+from overcast.process import die_with_parent, terminate
 
 # Large enough for a 6 MB synchronous payload plus its envelope (NATS default is 1 MB).
 MAX_PAYLOAD = LIMITS["engine.max_payload"].value
@@ -115,12 +115,8 @@ class EmbeddedNats:
         proc, self.proc = self.proc, None
         if proc is None or proc.poll() is not None:
             return
-        proc.send_signal(signal.SIGTERM)
         try:
-            proc.wait(grace)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+            terminate(proc, grace)
         finally:
             for stale in self.store.glob("*.ports"):
                 stale.unlink(missing_ok=True)

@@ -19,6 +19,7 @@ from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeout
 
 from overcast import limits
+from overcast.deploy import state
 from overcast.engine import protocol, subjects
 from overcast.engine.connect import connect, ensure_resources
 from overcast.gateway import responses
@@ -78,9 +79,7 @@ class Gateway:
         self.nc = await connect(self.nats_url, "overcast-gateway")
         await ensure_resources(self.nc)
         await self.nc.subscribe(subjects.status("gateway"), cb=self._status)
-        kv = await self.nc.jetstream().key_value(subjects.STACKS_BUCKET)
-        watcher = await kv.watchall()
-        self._watch_task = asyncio.create_task(self._watch(watcher))
+        self._watch_task = asyncio.create_task(state.watch(self.nc, self._apply))
 
     async def stop(self) -> None:
         if self._watch_task:
@@ -89,23 +88,20 @@ class Gateway:
             await self.nc.drain()
 
     # -- routes ---------------------------------------------------------------
-    async def _watch(self, watcher) -> None:
-        async for entry in watcher:
-            if entry is None:
-                continue
-            if entry.operation in ("DEL", "PURGE"):
-                self.states.pop(entry.key, None)
-                self.applied.pop(entry.key, None)
-            else:
-                self.states[entry.key] = orjson.loads(entry.value)
-                self.applied[entry.key] = entry.revision
-            self.table = self._build_table()
+    async def _apply(self, stack: str, stack_state: dict | None, revision: int) -> None:
+        if stack_state is None:
+            self.states.pop(stack, None)
+            self.applied.pop(stack, None)
+        else:
+            self.states[stack] = stack_state
+            self.applied[stack] = revision
+        self.table = self._build_table()
 
     def _build_table(self) -> RouteTable:
         entries, seen = [], {}
-        for stack, state in sorted(self.states.items()):
+        for stack, stack_state in sorted(self.states.items()):
             api_id = api_id_for(stack)
-            for fname, fn in state["spec"]["functions"].items():
+            for fname, fn in stack_state["spec"]["functions"].items():
                 for text in fn.get("routes") or []:
                     key = parse_route_key(text)
                     if key.key in seen:

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from overcast.spec.routes import DEFAULT, RouteKey, parse_route_key
+from overcast.spec.routes import RouteKey, parse_route_key
 
 __all__ = ["Match", "RouteTable"]
 

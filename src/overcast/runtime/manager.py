@@ -17,6 +17,7 @@ import orjson
 from nats.aio.client import Client
 
 from overcast import limits
+from overcast.deploy import state
 from overcast.engine import protocol, subjects
 from overcast.engine.connect import connect, ensure_resources
 from overcast.observe import logs
@@ -50,9 +51,7 @@ class Manager:
         self.nc = await connect(self.nats_url, "overcast-runtime")
         await ensure_resources(self.nc)
         await self.nc.subscribe(subjects.status("runtime"), cb=self._status)
-        kv = await self.nc.jetstream().key_value(subjects.STACKS_BUCKET)
-        watcher = await kv.watchall()
-        tasks = [asyncio.create_task(self._watch(watcher)), asyncio.create_task(self._reaper())]
+        tasks = [asyncio.create_task(state.watch(self.nc, self._apply)), asyncio.create_task(self._reaper())]
         await self._stop.wait()
         for t in tasks:
             t.cancel()
@@ -68,15 +67,11 @@ class Manager:
             await self.nc.drain()
 
     # -- desired state ------------------------------------------------------
-    async def _watch(self, watcher) -> None:
-        async for entry in watcher:
-            if entry is None:
-                continue
-            state = None if entry.operation in ("DEL", "PURGE") else orjson.loads(entry.value)
-            try:
-                await self.reconcile(entry.key, state, entry.revision)
-            except Exception:  # keep serving what we have; the status shows the revision not applied
-                log.exception("could not apply revision %s of stack %s", entry.revision, entry.key)
+    async def _apply(self, stack: str, stack_state: dict | None, revision: int) -> None:
+        try:
+            await self.reconcile(stack, stack_state, revision)
+        except Exception:  # keep serving what we have; the status shows the revision not applied
+            log.exception("could not apply revision %s of stack %s", revision, stack)
 
     async def reconcile(self, stack: str, state: dict | None, revision: int) -> None:
         wanted = {(stack, f.name): f for f in functions_of(state)} if state else {}

@@ -15,16 +15,15 @@ Messages (JSON, one per datagram):
 
 from __future__ import annotations
 
+# Imported here so that every forked environment starts with them loaded.
+import base64  # noqa: F401
+import datetime  # noqa: F401
+import decimal  # noqa: F401
 import json
 import os
 import signal
 import socket
 import sys
-
-# Imported here so that every forked environment starts with them loaded.
-import base64  # noqa: F401
-import datetime  # noqa: F401
-import decimal  # noqa: F401
 import urllib.parse  # noqa: F401
 import uuid  # noqa: F401
 

@@ -12,14 +12,35 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from overcast import limits
 from overcast.spec.routes import RouteKey, RouteKeyError, parse_route_key
 from overcast.spec.rules import (
-    ENV_NAME, FUNCTION_NAME, HANDLER, RESERVED_ENV, STACK_NAME, EnvName, EnvValue, FunctionName, RouteText,
-    StackName, bounds, check_handler, handler_parts, in_range, module_files, rule_error,
+    ENV_NAME,
+    FUNCTION_NAME,
+    HANDLER,
+    RESERVED_ENV,
+    STACK_NAME,
+    EnvName,
+    EnvValue,
+    FunctionName,
+    RouteText,
+    StackName,
+    bounds,
+    check_handler,
+    handler_parts,
+    in_range,
+    module_files,
+    rule_error,
 )
 
 
