@@ -13,8 +13,6 @@ then, as the last line, one JSON object with every figure, ratio and target.
 from __future__ import annotations
 
 import argparse
-import array
-import functools
 import json
 import math
 import os
@@ -28,7 +26,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from overcast.process import die_with_parent
+from harness import Children, leftovers, pct, read_ns, wait_for_url
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -46,43 +44,6 @@ COLD_BASELINE = ("import json, sys; sys.path.insert(0, sys.argv[1]); import app;
                  "print(json.dumps(app.handler({'pathParameters': {'name': 'world'}}, None)))")
 
 
-class Children:
-    """Every process we start: own session (a Ctrl-C reaches only us), dies with us, stopped in reverse."""
-
-    def __init__(self) -> None:
-        self.procs: list[subprocess.Popen] = []
-
-    def start(self, argv, stdout, deathsig=signal.SIGKILL, **kw) -> subprocess.Popen:
-        proc = subprocess.Popen([str(a) for a in argv], stdin=subprocess.DEVNULL, stdout=stdout,
-                                stderr=subprocess.STDOUT, start_new_session=True,
-                                preexec_fn=functools.partial(die_with_parent, deathsig), **kw)
-        self.procs.append(proc)
-        return proc
-
-    def stop_all(self, grace: float = 15.0) -> None:
-        for proc in reversed(self.procs):
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        for proc in reversed(self.procs):
-            try:
-                proc.wait(grace)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-
-def wait_for_url(log: Path, pattern: str, proc: subprocess.Popen, timeout: float = 60.0) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = re.search(pattern, log.read_text(errors="replace"))
-        if found:
-            return found.group(1)
-        if proc.poll() is not None:
-            break
-        time.sleep(0.05)
-    raise RuntimeError(f"{proc.args[:3]} did not start (exit {proc.poll()}); its output:\n{log.read_text()[-3000:]}")
-
-
 def check(url: str) -> None:
     with urllib.request.urlopen(url + PATH, timeout=10) as resp:
         body = resp.read().decode()
@@ -90,42 +51,27 @@ def check(url: str) -> None:
         raise RuntimeError(f"{url}{PATH} answered {resp.status} {body!r}, expected {EXPECT!r}")
 
 
-def pct(sorted_ns, p: float) -> float:
-    """Nearest-rank percentile, in ms."""
-    if not sorted_ns:
-        return float("nan")
-    return sorted_ns[max(0, math.ceil(p / 100 * len(sorted_ns)) - 1)] / 1e6
-
-
-def read_ns(path: Path) -> list[int]:
-    arr = array.array("q")
-    arr.frombytes(path.read_bytes())
-    return sorted(arr)
-
-
-def client(children: Children, tmp: Path, args: list, timeout: float) -> tuple[dict, list[int]]:
+def spawn_client(children: Children, tmp: Path, args: list) -> tuple[subprocess.Popen, Path]:
     out = tmp / f"lat-{time.monotonic_ns()}.bin"
     proc = children.start([sys.executable, BENCH / "loadgen.py", *args, "--expect", EXPECT, "--out", out],
                           subprocess.PIPE, text=True)
+    return proc, out
+
+
+def collect(proc: subprocess.Popen, timeout: float) -> dict:
     stdout, _ = proc.communicate(timeout=timeout)
     if proc.returncode != 0:
         raise RuntimeError(f"load generator failed (exit {proc.returncode}):\n{stdout[-3000:]}")
-    return json.loads(stdout.strip().splitlines()[-1]), read_ns(out)
+    return json.loads(stdout.strip().splitlines()[-1])
 
 
 def run_load(children, tmp, url, conns, procs, warmup, duration) -> dict:
-    start_at = time.time() + 0.5 + 0.1 * conns
+    start_at = time.time() + 1.0  # every client process up, every connection open
     each = [conns // procs + (1 if i < conns % procs else 0) for i in range(procs)]
-    outs = [tmp / f"lat-{conns}-{i}-{time.monotonic_ns()}.bin" for i in range(procs)]
-    running = [children.start([sys.executable, BENCH / "loadgen.py", url + PATH, "--conns", n, "--start-at", start_at,
-                               "--warmup", warmup, "--duration", duration, "--expect", EXPECT, "--out", out],
-                              subprocess.PIPE, text=True) for n, out in zip(each, outs)]
-    results = []
-    for proc in running:
-        stdout, _ = proc.communicate(timeout=warmup + duration + 60)
-        if proc.returncode != 0:
-            raise RuntimeError(f"load generator failed (exit {proc.returncode}):\n{stdout[-3000:]}")
-        results.append(json.loads(stdout.strip().splitlines()[-1]))
+    spawned = [spawn_client(children, tmp, [url + PATH, "--conns", n, "--start-at", start_at, "--warmup", warmup,
+                                            "--duration", duration]) for n in each]
+    results = [collect(proc, warmup + duration + 60) for proc, _ in spawned]
+    outs = [out for _, out in spawned]
     lat = sorted(ns for out in outs for ns in read_ns(out))
     errors = sum(r["errors"] for r in results)
     return {"conns": conns, "client_procs": procs, "requests": len(lat), "errors": errors,
@@ -134,21 +80,24 @@ def run_load(children, tmp, url, conns, procs, warmup, duration) -> dict:
 
 
 def cold_overcast(children, tmp, url, handler_file: Path, n: int) -> dict:
-    result, lat = client(children, tmp, [url + PATH, "--cold", n, "--touch", handler_file], timeout=60 + n * 15)
+    proc, out = spawn_client(children, tmp, [url + PATH, "--cold", n, "--touch", handler_file])
+    result, lat = collect(proc, 60 + n * 15), read_ns(out)
     return {"n": len(lat), "errors": result["errors"], "first_error": result["first_error"],
             "p50_ms": pct(lat, 50), "p90_ms": pct(lat, 90)}
 
 
 def cold_baseline(stack_dir: Path, n: int) -> dict:
-    lat, errors = [], 0
+    lat, errors, first = [], 0, None
     for _ in range(n):
         t0 = time.perf_counter_ns()
         done = subprocess.run([sys.executable, "-c", COLD_BASELINE, stack_dir], capture_output=True, text=True,
                               timeout=60)
         lat.append(time.perf_counter_ns() - t0)
-        errors += done.returncode != 0 or done.stdout.strip() != EXPECT
+        if done.returncode != 0 or done.stdout.strip() != EXPECT:
+            errors += 1
+            first = first or f"exit {done.returncode}: {(done.stdout + done.stderr)[-300:]!r}"
     lat.sort()
-    return {"n": n, "errors": errors, "p50_ms": pct(lat, 50), "p90_ms": pct(lat, 90)}
+    return {"n": n, "errors": errors, "first_error": first, "p50_ms": pct(lat, 50), "p90_ms": pct(lat, 90)}
 
 
 def init_durations(stack_dir: Path, n: int) -> dict:
@@ -160,12 +109,6 @@ def init_durations(stack_dir: Path, n: int) -> dict:
         return {"n": 0}
     found = sorted(float(x) * 1e6 for x in re.findall(r"Init Duration: ([\d.]+) ms", done.stdout)[-n:])
     return {"n": len(found), "p50_ms": pct(found, 50), "p90_ms": pct(found, 90)}
-
-
-def leftovers(tmp: Path) -> list[str]:
-    """Processes of ours still alive after the cleanup (an embedded nats-server names its store under tmp)."""
-    done = subprocess.run(["pgrep", "-a", "-f", str(tmp)], capture_output=True, text=True)
-    return [line for line in done.stdout.splitlines() if line.strip()]
 
 
 def measure(children: Children, tmp: Path, a) -> dict:
@@ -193,19 +136,28 @@ def measure(children: Children, tmp: Path, a) -> dict:
     return out
 
 
+def div(x: float, y: float) -> float:
+    return x / y if y else math.nan
+
+
+def clean(v: float) -> float | None:
+    """Rounded for the JSON line; NaN (no samples: every request failed) becomes null."""
+    return None if math.isnan(v) else round(v, 3)
+
+
 def target(name: str, value: float) -> dict:
     op, limit = TARGETS[name]
-    met = value <= limit if op == "<=" else value >= limit
-    return {"value": round(value, 3), "target": f"{op} {limit:g}", "met": bool(met)}
+    met = value <= limit if op == "<=" else value >= limit  # False for NaN
+    return {"value": clean(value), "target": f"{op} {limit:g}", "met": bool(met)}
 
 
 def report(res: dict, a, leftover: list[str]) -> dict:
     b, o = res["baseline"], res["overcast"]
     ratios = {
         "added_p50_ms_c1": o["c1"]["p50_ms"] - b["c1"]["p50_ms"],
-        "throughput_ratio_c1": o["c1"]["rps"] / b["c1"]["rps"],
-        "throughput_ratio_c32": o["c32"]["rps"] / b["c32"]["rps"],
-        "cold_start_ratio_p50": o["cold_start"]["p50_ms"] / b["cold_start"]["p50_ms"],
+        "throughput_ratio_c1": div(o["c1"]["rps"], b["c1"]["rps"]),
+        "throughput_ratio_c32": div(o["c32"]["rps"], b["c32"]["rps"]),
+        "cold_start_ratio_p50": div(o["cold_start"]["p50_ms"], b["cold_start"]["p50_ms"]),
     }
     errors = sum(res[t][k]["errors"] for t in res for k in ("c1", "c32", "cold_start"))
     print(f"\n{'target':<10}{'conc':>5}{'requests':>10}{'errors':>8}{'p50 ms':>9}{'p99 ms':>9}{'req/s':>10}")
@@ -229,11 +181,11 @@ def report(res: dict, a, leftover: list[str]) -> dict:
     for name, t in targets.items():
         print(f"target {name} {t['target']}: {t['value']} -> {'met' if t['met'] else 'MISSED'}")
     if errors:
-        print(f"WARNING: {errors} failed requests; first: "
-              + str(next(r['first_error'] for t in res.values() for r in t.values() if r.get('first_error'))))
+        first = next((r["first_error"] for t in res.values() for r in t.values() if r.get("first_error")), None)
+        print(f"WARNING: {errors} failed requests; first: {first}")
     if leftover:
         print(f"WARNING: processes left behind (killed now): {leftover}")
-    rnd = lambda d: {k: (round(v, 3) if isinstance(v, float) else v) for k, v in d.items()}  # noqa: E731
+    rnd = lambda d: {k: (clean(v) if isinstance(v, float) else v) for k, v in d.items()}  # noqa: E731
     return {"bench": "http_invoke", "mode": "quick" if a.quick else "default", "warmup_s": a.warmup,
             "duration_s": a.duration, "cold_n": a.cold, "client_procs_c32": a.client_procs, "nproc": os.cpu_count(),
             "baseline": {k: rnd(v) for k, v in b.items()}, "overcast": {k: rnd(v) for k, v in o.items()},
@@ -257,6 +209,9 @@ def main() -> int:
     children = Children()
     try:
         res = measure(children, tmp, a)
+    except KeyboardInterrupt:
+        print("interrupted; stopping every process started", file=sys.stderr)
+        return 130
     finally:
         children.stop_all()
         leftover = leftovers(tmp)
