@@ -24,8 +24,10 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="gateway: %(message)s")
     die_with_parent()
     sock = socket.socket(fileno=args.fd)
+    # We are the edge: no proxy-header rewriting, and no "server: uvicorn" header (API Gateway sends none).
     config = uvicorn.Config(Gateway(args.nats), http="httptools", loop="none", lifespan="on",
-                            access_log=False, log_level="warning", timeout_graceful_shutdown=30)
+                            access_log=False, log_level="warning", timeout_graceful_shutdown=30,
+                            proxy_headers=False, server_header=False)
     server = uvicorn.Server(config)
     run_loop(server.serve(sockets=[sock]))
 

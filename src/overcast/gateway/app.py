@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import uuid
 from dataclasses import dataclass
 
 import orjson
@@ -22,8 +21,9 @@ from overcast import limits
 from overcast.deploy import state
 from overcast.engine import protocol, subjects
 from overcast.engine.connect import connect, ensure_resources
+from overcast.engine.requests import Requester
 from overcast.gateway import responses
-from overcast.gateway.events import api_id_for, build_http_event, new_request_id
+from overcast.gateway.events import api_id_for, build_http_event, new_lambda_request_id, new_request_id
 from overcast.gateway.routing import RouteTable
 from overcast.runtime.config import ACCOUNT_ID
 from overcast.spec.routes import parse_route_key
@@ -47,6 +47,7 @@ class Gateway:
     def __init__(self, nats_url: str) -> None:
         self.nats_url = nats_url
         self.nc = None
+        self.requester: Requester | None = None
         self.table = RouteTable([])
         self.states: dict[str, dict] = {}
         self.applied: dict[str, int] = {}
@@ -79,6 +80,8 @@ class Gateway:
         self.nc = await connect(self.nats_url, "overcast-gateway")
         await ensure_resources(self.nc)
         await self.nc.subscribe(subjects.status("gateway"), cb=self._status)
+        self.requester = Requester(self.nc)
+        await self.requester.start()
         self._watch_task = asyncio.create_task(state.watch(self.nc, self._apply))
 
     async def stop(self) -> None:
@@ -149,11 +152,11 @@ class Gateway:
         payload = orjson.dumps(event)
         if len(payload) > limit.value:
             return responses.payload_too_large(limit.name, limit.value)
-        data = protocol.encode_invocation(protocol.Invocation(str(uuid.uuid4()), payload))
+        data = protocol.encode_invocation(protocol.Invocation(new_lambda_request_id(), payload))
         if len(data) > self.nc.max_payload:  # only with an external engine configured below our limit
             return responses.payload_too_large("engine.max_payload", self.nc.max_payload)
         try:
-            msg = await self.nc.request(target.subject, data, timeout=target.timeout + REPLY_MARGIN_S)
+            msg = await self.requester.request(target.subject, data, target.timeout + REPLY_MARGIN_S)
         except NoRespondersError:
             log.warning("no runtime serves %s.%s", target.stack, target.function)
             return responses.service_unavailable()

@@ -44,6 +44,13 @@ def new_request_id() -> str:
     return base64.urlsafe_b64encode(random.getrandbits(88).to_bytes(11, "big")).decode("ascii")
 
 
+def new_lambda_request_id() -> str:
+    """A Lambda request id: a version-4 UUID (from the fast PRNG: ids need uniqueness, not secrecy)."""
+    n = random.getrandbits(128) & ~(0xF000 << 64) & ~(0xC << 60) | (0x4000 << 64) | (0x8 << 60)
+    h = f"{n:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
 def api_id_for(stack: str) -> str:
     """A stable 10-character lowercase alphanumeric API id derived from the stack name."""
     n = int.from_bytes(hashlib.sha256(stack.encode("utf-8")).digest()[:8], "big")

@@ -1,7 +1,9 @@
 """Function logs: one record per invocation, kept in a JetStream stream.
 
-A record is JSON ``{"t": start epoch ms, "rid": request id, "stack", "function",
-"text": the invocation's log text, START/END/REPORT lines included}``.
+A record is ``{"t": start epoch ms, "rid": request id, "stack", "function",
+"text": the invocation's log text, START/END/REPORT lines included}``. Records
+of invocations that end close together are stored as one message (a JSON
+array): one stream write per batch instead of one per invocation.
 """
 
 from __future__ import annotations
@@ -13,13 +15,17 @@ import orjson
 from overcast.engine import subjects
 
 
-def encode_record(stack: str, function: str, request_id: str, started_ms: int, text: str) -> bytes:
-    return orjson.dumps({"t": started_ms, "rid": request_id, "stack": stack, "function": function,
-                         "text": text})
+def record(stack: str, function: str, request_id: str, started_ms: int, text: str) -> dict:
+    return {"t": started_ms, "rid": request_id, "stack": stack, "function": function, "text": text}
 
 
-def decode_record(data: bytes) -> dict:
-    return orjson.loads(data)
+def encode_batch(records: list[dict]) -> bytes:
+    return orjson.dumps(records)
+
+
+def decode_batch(data: bytes) -> list[dict]:
+    value = orjson.loads(data)
+    return value if isinstance(value, list) else [value]
 
 
 def format_record(record: dict) -> list[str]:

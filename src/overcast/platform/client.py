@@ -70,6 +70,7 @@ async def read_logs(nc, name: str, follow: bool) -> AsyncIterator[dict]:
                     continue
                 break  # fewer records than counted (some aged out meanwhile)
             remaining -= 1
-            yield logs.decode_record(msg.data)
+            for rec in logs.decode_batch(msg.data):
+                yield rec
     finally:
         await sub.unsubscribe()

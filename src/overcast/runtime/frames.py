@@ -1,7 +1,8 @@
 """Frames on the channel between a pool and one execution environment.
 
 A frame is ``length (4 bytes, big endian) | kind (1 byte) | body``. The worker
-side is blocking (plain sockets); the pool side reads with asyncio streams.
+side is blocking (plain sockets); the pool side parses them in an asyncio Protocol
+(:mod:`overcast.runtime.environment`).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import socket
 import struct
 
-_HEAD = struct.Struct(">IB")
+HEAD = _HEAD = struct.Struct(">IB")
 
 # pool -> environment
 INVOKE = ord("I")
@@ -24,38 +25,25 @@ def pack(kind: int, body: bytes) -> bytes:
     return _HEAD.pack(len(body), kind) + body
 
 
-def read_blocking(sock: socket.socket) -> tuple[int, bytes] | None:
-    """Read one frame; None at end of stream."""
-    head = _recv_exact(sock, _HEAD.size)
-    if head is None:
-        return None
-    size, kind = _HEAD.unpack(head)
-    body = _recv_exact(sock, size) if size else b""
-    if body is None:
-        return None
-    return kind, body
+class FrameReader:
+    """Blocking frame reader for the worker: one ``recv`` per frame in the common case."""
 
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.buf = bytearray()
 
-def _recv_exact(sock: socket.socket, n: int) -> bytes | None:
-    buf = bytearray()
-    while len(buf) < n:
-        chunk = sock.recv(n - len(buf))
-        if not chunk:
-            return None
-        buf += chunk
-    return bytes(buf)
-
-
-async def read_async(reader) -> tuple[int, bytes] | None:
-    """Read one frame from an asyncio StreamReader; None at end of stream."""
-    try:
-        head = await reader.readexactly(_HEAD.size)
-        size, kind = _HEAD.unpack(head)
-        body = await reader.readexactly(size) if size else b""
-    except (EOFError, ConnectionError, OSError):
-        return None
-    except Exception as exc:  # asyncio.IncompleteReadError is an EOFError subclass; keep others loud
-        if type(exc).__name__ == "IncompleteReadError":
-            return None
-        raise
-    return kind, body
+    def read(self) -> tuple[int, bytes] | None:
+        """Read one frame; None at end of stream."""
+        buf = self.buf
+        while True:
+            if len(buf) >= _HEAD.size:
+                size, kind = _HEAD.unpack_from(buf)
+                end = _HEAD.size + size
+                if len(buf) >= end:
+                    body = bytes(buf[_HEAD.size:end])
+                    del buf[:end]
+                    return kind, body
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                return None
+            buf += chunk

@@ -27,6 +27,7 @@ from overcast.runtime.pool import Account, Pool
 from overcast.runtime.watch import CodeWatcher
 
 log = logging.getLogger("overcast.runtime")
+LOG_BATCH_S = 0.02  # log records of invocations ending within this window share one stream message
 
 
 class Manager:
@@ -41,6 +42,8 @@ class Manager:
         self.watchers: dict[str, CodeWatcher] = {}
         self.applied: dict[str, int] = {}
         self._tasks: set[asyncio.Task] = set()
+        self._log_batches: dict[str, list[dict]] = {}
+        self._log_flush: asyncio.TimerHandle | None = None
         self._stop = asyncio.Event()
 
     async def run(self) -> None:
@@ -58,6 +61,9 @@ class Manager:
         await self.shutdown()
 
     async def shutdown(self) -> None:
+        if self._log_flush is not None:
+            self._log_flush.cancel()
+            await self._publish_batches(self._log_batches)
         for sub in self.subs.values():
             await sub.unsubscribe()
         for pool in self.pools.values():
@@ -161,10 +167,21 @@ class Manager:
         await msg.respond(data)
 
     def _publish_logs(self, cfg: FunctionConfig, rid: str, started_ms: int, text: str) -> None:
-        data = logs.encode_record(cfg.stack, cfg.name, rid, started_ms, text)
-        task = asyncio.create_task(self.nc.publish(subjects.logs(cfg.stack, cfg.name), data))
+        batch = self._log_batches.setdefault(subjects.logs(cfg.stack, cfg.name), [])
+        batch.append(logs.record(cfg.stack, cfg.name, rid, started_ms, text))
+        if self._log_flush is None:
+            self._log_flush = asyncio.get_running_loop().call_later(LOG_BATCH_S, self._flush_logs)
+
+    def _flush_logs(self) -> None:
+        self._log_flush = None
+        batches, self._log_batches = self._log_batches, {}
+        task = asyncio.create_task(self._publish_batches(batches))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    async def _publish_batches(self, batches: dict[str, list[dict]]) -> None:
+        for subject, records in batches.items():
+            await self.nc.publish(subject, logs.encode_batch(records))
 
     # -- housekeeping -----------------------------------------------------------
     def _exited(self, pid: int, status: int) -> None:

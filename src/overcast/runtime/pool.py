@@ -22,7 +22,7 @@ from overcast import limits
 from overcast.engine import protocol
 from overcast.runtime import frames
 from overcast.runtime.config import FunctionConfig, new_log_stream
-from overcast.runtime.environment import BUSY, DEAD, IDLE, Environment, EnvironmentDied
+from overcast.runtime.environment import BUSY, DEAD, IDLE, Environment, EnvironmentDied, result_of
 from overcast.runtime.forkserver import ForkServer
 
 INIT_TIMEOUT_S = 10.0  # Lambda's on-demand init phase limit
@@ -124,8 +124,10 @@ class Pool:
         timeout = self.cfg.timeout
         t0 = time.monotonic()
         meta = {"rid": inv.request_id, "deadline": int((time.time() + timeout) * 1000)}
+        fut = env.send(meta, inv.payload)
+        timer = asyncio.get_running_loop().call_later(timeout, _expire, fut)
         try:
-            kind, wmeta, body = await asyncio.wait_for(env.invoke(meta, inv.payload), timeout)
+            kind, body = await result_of(env, fut)
         except asyncio.TimeoutError:
             elapsed = time.monotonic() - t0
             stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
@@ -138,6 +140,9 @@ class Pool:
             payload = protocol.error_payload(msg, "Runtime.ExitError", inv.request_id)
             return self._finish(env, inv, started, protocol.ERROR, payload, init_logs,
                                 {"ms": (time.monotonic() - t0) * 1000}, fatal=True, trailer=msg, cold=cold)
+        finally:
+            timer.cancel()
+        wmeta, body = env.split(body)
         env.invocations += 1
         status = protocol.OK if kind == frames.RESULT else protocol.ERROR
         return self._finish(env, inv, started, status, body, init_logs, wmeta, fatal=False, cold=cold)
@@ -212,6 +217,11 @@ class Pool:
         for env in list(self.envs):
             self._discard(env)
         self.idle.clear()
+
+
+def _expire(fut: asyncio.Future) -> None:
+    if not fut.done():
+        fut.set_exception(asyncio.TimeoutError())
 
 
 def _throttled(reason: str, limit_name: str, value: int) -> protocol.Reply:

@@ -110,8 +110,9 @@ def run(channel_fd: int, log_fd: int, config: dict) -> None:
         "log_group_name": config["log_group"], "log_stream_name": config["log_stream"],
     }
     max_response = int(config["max_response"])
+    reader = frames.FrameReader(sock)
     while True:
-        frame = frames.read_blocking(sock)
+        frame = reader.read()
         if frame is None:
             os._exit(0)
         head, _, payload = frame[1].partition(b"\n")
