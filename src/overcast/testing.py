@@ -46,6 +46,23 @@ class Platform:
     def invoke(self, function: str, event: object = None) -> subprocess.CompletedProcess:
         return self.cli("invoke", function, "--data", json.dumps({} if event is None else event))
 
+    def status(self, role: str = "runtime") -> list[dict]:
+        """The status every live process of ``role`` reports (pools, served revisions)."""
+        import asyncio
+
+        import nats
+
+        from overcast.platform import nodes
+
+        async def ask():
+            nc = await nats.connect(self.nats_url)
+            try:
+                found = [await nodes.status(nc, r, n, timeout=2) for r, n in await nodes.live(nc, role)]
+                return [s for s in found if s is not None]
+            finally:
+                await nc.close()
+        return asyncio.run(ask())
+
     def descendants(self) -> list[int]:
         return descendants(self.proc.pid)
 

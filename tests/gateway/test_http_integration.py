@@ -38,7 +38,7 @@ def test_event_fields_as_api_gateway_v2_sends_them(core):
     assert ctx["http"] == {"method": "POST", "path": "/echo/some/deep%20path", "protocol": "HTTP/1.1",
                            "sourceIp": "127.0.0.1", "userAgent": "tests/1.0"}
     assert ctx["requestId"] == resp.headers["apigw-requestid"]
-    assert ctx["routeKey"] == "ANY /echo/{proxy+}" and ctx["stage"] == "$default"
+    assert ctx["routeKey"] == "ANY /echo/{proxy+}" and ctx["stage"] == "dev"
     assert abs(ctx["timeEpoch"] - time.time() * 1000) < 60_000
     assert time.strftime("%d/%b/%Y:", time.gmtime(ctx["timeEpoch"] / 1000)) in ctx["time"]
     assert list(event) == ["version", "routeKey", "rawPath", "rawQueryString", "cookies", "headers",

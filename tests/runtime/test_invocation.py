@@ -21,16 +21,16 @@ def test_warm_environment_is_reused_and_module_init_runs_once(http):
 def test_context_and_environment_match_lambda(http):
     body = http.get("/context").json()
     assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", body["aws_request_id"])
-    assert body["function_name"] == "core-context"
+    assert body["function_name"] == "core-dev-context"
     assert body["function_version"] == "$LATEST"
-    assert body["invoked_function_arn"] == "arn:aws:lambda:us-east-1:000000000000:function:core-context"
+    assert body["invoked_function_arn"] == "arn:aws:lambda:us-east-1:000000000000:function:core-dev-context"
     assert body["memory_limit_in_mb"] == "256"
-    assert body["log_group_name"] == "/aws/lambda/core-context"
+    assert body["log_group_name"] == "/aws/lambda/core-dev-context"
     assert re.fullmatch(r"\d{4}/\d{2}/\d{2}/\[\$LATEST\][0-9a-f]{32}", body["log_stream_name"])
     assert 5000 < body["remaining"] <= 7000
     env = body["env"]
     assert env["COLOUR"] == "blue" and env["NUMBER"] == "42"
-    assert env["AWS_LAMBDA_FUNCTION_NAME"] == "core-context"
+    assert env["AWS_LAMBDA_FUNCTION_NAME"] == "core-dev-context"
     assert env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "256"
     assert env["_HANDLER"] == "handlers.context_info"
     assert env["AWS_REGION"] == "us-east-1"

@@ -12,7 +12,7 @@ from overcast.runtime.pool import Account, Pool
 
 
 def make_pool(concurrency=None, account=None) -> Pool:
-    cfg = FunctionConfig(stack="s", name="f", handler="app.handler", root="/tmp", memory=128, timeout=3,
+    cfg = FunctionConfig(stage="dev", stack="s", name="f", handler="app.handler", root="/tmp", memory=128, timeout=3,
                          concurrency=concurrency)
     return Pool(cfg, forkserver=None, account=account or Account(), publish_logs=lambda *a: None)
 

@@ -23,19 +23,23 @@ class StackDir:
         file.write_text(text[1:] if text.startswith("\n") else text)
         return file
 
-    def problems(self, yaml_text: str, modules: tuple[str, ...] = ("app.py",)) -> list:
-        """Load and return the problems; fails the test if the stack loads."""
+    def load(self, yaml_text: str, modules: tuple[str, ...] = ("app.py",), **options):
+        """Write and load the stack; ``options`` (stage, env) go to ``load_stack``, env defaulting to {}."""
         from overcast.spec import load_stack
 
         self.write(yaml_text, modules)
+        options.setdefault("env", {})
+        return load_stack(self.root, **options)
+
+    def problems(self, yaml_text: str, modules: tuple[str, ...] = ("app.py",), **options) -> list:
+        """Load and return the problems; fails the test if the stack loads."""
         with pytest.raises(SpecError) as info:
-            load_stack(self.root)
+            self.load(yaml_text, modules, **options)
         return info.value.problems
 
-
-    def problem(self, yaml_text: str, modules: tuple[str, ...] = ("app.py",)):
+    def problem(self, yaml_text: str, modules: tuple[str, ...] = ("app.py",), **options):
         """Load and return the one problem found; fails the test on none or several."""
-        problems = self.problems(yaml_text, modules)
+        problems = self.problems(yaml_text, modules, **options)
         assert len(problems) == 1, "\n".join(str(p) for p in problems)
         return problems[0]
 

@@ -45,13 +45,16 @@ def _parse_limits(values: tuple[str, ...]) -> dict[str, int]:
 @click.option("--idle-timeout", type=float, default=300.0, show_default=True,
               help="Seconds an idle execution environment is kept warm.")
 @click.option("--limit", "limit_values", multiple=True, metavar="NAME=VALUE", help="Raise a soft limit (see `overcast limits`).")
+@click.option("--stage", default="dev", show_default=True, help="Stage to deploy the stack to (also served at /).")
+@click.option("--control-port", type=int, default=0, show_default=True, help="Control API port; 0 picks a free one.")
 def dev(stack_dir: Path, port: int, host: str, nats_url: str | None, nats_binary: str | None,
-        idle_timeout: float, limit_values: tuple[str, ...]) -> None:
+        idle_timeout: float, limit_values: tuple[str, ...], stage: str, control_port: int) -> None:
     """Serve STACK_DIR on this machine; code and stack-file edits apply live."""
     from overcast.platform.dev import DevOptions, run_dev
     from overcast.process import run_loop
 
-    opts = DevOptions(stack_dir, host, port, nats_url, nats_binary, idle_timeout, _parse_limits(limit_values))
+    opts = DevOptions(stack_dir, host, port, nats_url, nats_binary, idle_timeout, _parse_limits(limit_values),
+                      stage, control_port)
     try:
         run_loop(run_dev(opts, out=lambda line: click.echo(line, err=not line.startswith("overcast: stack"))))
     except SpecError as exc:
@@ -83,6 +86,7 @@ def _connect_and(nats_url: str | None, directory: Path | None, work):
 _platform_options = [
     click.option("--nats", "nats_url", metavar="URL", help="NATS URL of the platform (default: discovered)."),
     click.option("--dir", "directory", type=click.Path(path_type=Path), help="Project directory to discover from."),
+    click.option("--stage", default="dev", show_default=True, help="Stage of the function."),
 ]
 
 
@@ -97,7 +101,7 @@ def _with_platform(fn):
 @click.option("--data", default="{}", show_default=True, help="Event JSON.")
 @click.option("--data-file", type=click.File("rb"), help="Read the event JSON from a file ('-' for stdin).")
 @_with_platform
-def invoke(function: str, data: str, data_file, nats_url, directory) -> None:
+def invoke(function: str, data: str, data_file, nats_url, directory, stage) -> None:
     """Invoke FUNCTION (name or STACK.NAME) and print its result and log tail."""
     from overcast.engine import protocol
     from overcast.platform.client import invoke as do_invoke
@@ -108,7 +112,7 @@ def invoke(function: str, data: str, data_file, nats_url, directory) -> None:
         json.loads(raw)
     except ValueError as exc:
         raise click.BadParameter(f"the event is not valid JSON: {exc}", param_hint="--data") from None
-    stack, fname, reply = _connect_and(nats_url, directory, lambda nc: do_invoke(nc, function, raw))
+    stack, fname, reply = _connect_and(nats_url, directory, lambda nc: do_invoke(nc, function, raw, stage=stage))
     click.echo(reply.payload.decode("utf-8", "replace"))
     tail = log_tail(reply)
     if tail:
@@ -122,13 +126,13 @@ def invoke(function: str, data: str, data_file, nats_url, directory) -> None:
 @click.argument("function")
 @click.option("-f", "--follow", is_flag=True, help="Keep printing new log lines.")
 @_with_platform
-def logs(function: str, follow: bool, nats_url, directory) -> None:
+def logs(function: str, follow: bool, nats_url, directory, stage) -> None:
     """Show FUNCTION's logs (each line with its request id)."""
     from overcast.observe.logs import format_record
     from overcast.platform.client import read_logs
 
     async def work(nc):
-        async for record in read_logs(nc, function, follow):
+        async for record in read_logs(nc, function, follow, stage):
             for line in format_record(record):
                 click.echo(line)
 
@@ -176,6 +180,11 @@ def schema() -> None:
 
     click.echo(json.dumps(stack_json_schema(), indent=2, sort_keys=True))
 
+
+from overcast.cli import deploy_cmds, node_cmds  # noqa: E402  (commands register on `main`)
+
+deploy_cmds.register(main)
+node_cmds.register(main)
 
 if __name__ == "__main__":
     main()

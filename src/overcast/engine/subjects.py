@@ -1,7 +1,7 @@
 """NATS subject, stream and bucket names: the only place they are spelled.
 
-Stack and function names are validated by the stack-file models to
-``[A-Za-z0-9_-]``, so they are safe subject tokens as they are.
+Stage, stack and function names are validated (``[a-z][a-z0-9-]``,
+``[A-Za-z0-9_-]``), so they are safe subject tokens as they are.
 """
 
 from __future__ import annotations
@@ -19,25 +19,39 @@ LOGS_WILDCARD = f"{PREFIX}.logs.>"
 STATUS = f"{PREFIX}.status"
 
 
-def invoke(stack: str, function: str) -> str:
-    """Subject a synchronous invocation of ``stack.function`` is requested on."""
-    return f"{PREFIX}.invoke.{stack}.{function}"
+def invoke(stage: str, stack: str, function: str) -> str:
+    """Subject a synchronous invocation of a stage's ``stack.function`` is requested on."""
+    return f"{PREFIX}.invoke.{stage}.{stack}.{function}"
 
 
-def pool_group(stack: str, function: str) -> str:
-    """Queue group shared by every pool serving ``stack.function`` (any host)."""
-    return f"{PREFIX}.pool.{stack}.{function}"
+def pool_group(stage: str, stack: str, function: str) -> str:
+    """Queue group shared by every pool serving the function (any host)."""
+    return f"{PREFIX}.pool.{stage}.{stack}.{function}"
 
 
-def logs(stack: str, function: str) -> str:
-    return f"{PREFIX}.logs.{stack}.{function}"
+def logs(stage: str, stack: str, function: str) -> str:
+    return f"{PREFIX}.logs.{stage}.{stack}.{function}"
 
 
-def stack_key(stack: str) -> str:
-    """Key of a stack in :data:`STACKS_BUCKET`."""
-    return stack
+def stack_key(stage: str, stack: str) -> str:
+    """Key of a stack of a stage in :data:`STACKS_BUCKET`: ``STAGE.STACK``."""
+    return f"{stage}.{stack}"
+
+
+def split_stack_key(key: str) -> tuple[str, str]:
+    stage, _, stack = key.partition(".")
+    return stage, stack
 
 
 def status(role: str) -> str:
     """Each process role answers status requests here (``gateway``, ``runtime``)."""
     return f"{STATUS}.{role}"
+
+
+def node_status(role: str, node_id: str) -> str:
+    """One process's own status subject."""
+    return f"{STATUS}.{role}.{node_id}"
+
+
+# Every runtime process answers here: "could you start these functions?" (pre-deploy check).
+CHECK = f"{PREFIX}.check"

@@ -9,6 +9,7 @@ in-process shortcut, so a worker on another host answers the same way.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from dataclasses import dataclass
@@ -25,33 +26,39 @@ from overcast.engine.requests import Requester
 from overcast.gateway import responses
 from overcast.gateway.events import api_id_for, build_http_event, new_lambda_request_id, new_request_id
 from overcast.gateway.routing import RouteTable
+from overcast.platform import nodes
 from overcast.runtime.config import ACCOUNT_ID
-from overcast.spec.routes import parse_route_key
+from overcast.spec.routes import DEFAULT, RouteKey, parse_route_key
 
 log = logging.getLogger("overcast.gateway")
-STAGE = "$default"
 # How long past the function's own timeout we wait for the runtime to answer.
 REPLY_MARGIN_S = 5.0
 
 
 @dataclass(frozen=True, slots=True)
 class Target:
+    stage: str
     stack: str
     function: str
     subject: str
     timeout: int
     api_id: str
+    route_key: str  # as declared (the event's routeKey), before any stage prefix
 
 
 class Gateway:
-    def __init__(self, nats_url: str) -> None:
+    """Every stage's routes under ``/STAGE/...``; the default stage's also at the root."""
+
+    def __init__(self, nats_url: str, default_stage: str = "dev") -> None:
         self.nats_url = nats_url
+        self.default_stage = default_stage
+        self.node_id = nodes.new_node_id()
         self.nc = None
         self.requester: Requester | None = None
         self.table = RouteTable([])
-        self.states: dict[str, dict] = {}
+        self.states: dict[tuple[str, str], dict] = {}
         self.applied: dict[str, int] = {}
-        self._watch_task: asyncio.Task | None = None
+        self._tasks: list[asyncio.Task] = []
 
     # -- ASGI ---------------------------------------------------------------
     async def __call__(self, scope, receive, send) -> None:
@@ -77,46 +84,53 @@ class Gateway:
                 return
 
     async def start(self) -> None:
-        self.nc = await connect(self.nats_url, "overcast-gateway")
+        self.nc = await connect(self.nats_url, f"overcast-gateway-{self.node_id}")
         await ensure_resources(self.nc)
-        await self.nc.subscribe(subjects.status("gateway"), cb=self._status)
+        await self.nc.subscribe(subjects.node_status("gateway", self.node_id), cb=self._status)
         self.requester = Requester(self.nc)
         await self.requester.start()
-        self._watch_task = asyncio.create_task(state.watch(self.nc, self._apply))
+        self._tasks = [asyncio.create_task(state.watch(self.nc, self._apply)),
+                       asyncio.create_task(nodes.heartbeat(self.nc, "gateway", self.node_id))]
 
     async def stop(self) -> None:
-        if self._watch_task:
-            self._watch_task.cancel()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         if self.nc is not None:
             await self.nc.drain()
 
     # -- routes ---------------------------------------------------------------
-    async def _apply(self, stack: str, stack_state: dict | None, revision: int) -> None:
+    async def _apply(self, stage: str, stack: str, stack_state: dict | None, revision: int) -> None:
+        name = subjects.stack_key(stage, stack)
         if stack_state is None:
-            self.states.pop(stack, None)
-            self.applied.pop(stack, None)
+            self.states.pop((stage, stack), None)
+            self.applied.pop(name, None)
         else:
-            self.states[stack] = stack_state
-            self.applied[stack] = revision
+            self.states[(stage, stack)] = stack_state
+            self.applied[name] = revision
         self.table = self._build_table()
 
     def _build_table(self) -> RouteTable:
         entries, seen = [], {}
-        for stack, stack_state in sorted(self.states.items()):
-            api_id = api_id_for(stack)
+        for (stage, stack), stack_state in sorted(self.states.items()):
+            api_id = api_id_for(f"{stage}.{stack}")
             for fname, fn in stack_state["spec"]["functions"].items():
+                target_of = functools.partial(Target, stage, stack, fname, subjects.invoke(stage, stack, fname),
+                                              fn["timeout"], api_id)
                 for text in fn.get("routes") or []:
-                    key = parse_route_key(text)
-                    if key.key in seen:
-                        log.warning("route %s of %s.%s is already served by %s; ignored", key.key, stack, fname,
-                                    seen[key.key])
-                        continue
-                    seen[key.key] = f"{stack}.{fname}"
-                    entries.append((key, Target(stack, fname, subjects.invoke(stack, fname), fn["timeout"], api_id)))
+                    declared = parse_route_key(text)
+                    for key in _mounted(declared, stage, stage == self.default_stage):
+                        if key.key in seen:
+                            log.warning("route %s of %s.%s is already served by %s; ignored", key.key, stack,
+                                        fname, seen[key.key])
+                            continue
+                        seen[key.key] = f"{stage}.{stack}.{fname}"
+                        entries.append((key, target_of(declared.key)))
         return RouteTable(entries)
 
     async def _status(self, msg) -> None:
-        await msg.respond(orjson.dumps({"role": "gateway", "stacks": self.applied, "routes": list(self.table.routes)}))
+        await msg.respond(orjson.dumps({"role": "gateway", "node": self.node_id, "stacks": self.applied,
+                                        "routes": list(self.table.routes)}))
 
     # -- requests ---------------------------------------------------------------
     async def _http(self, scope, receive, send) -> None:
@@ -145,8 +159,8 @@ class Gateway:
         event = build_http_event(
             method=scope["method"], raw_path=raw_path, raw_query=scope.get("query_string", b"").decode("latin-1"),
             headers=scope["headers"], body=body, source_ip=client[0],
-            protocol=f"HTTP/{scope.get('http_version', '1.1')}", route_key=match.route_key,
-            path_parameters=match.path_parameters, stage=STAGE, api_id=target.api_id, account_id=ACCOUNT_ID,
+            protocol=f"HTTP/{scope.get('http_version', '1.1')}", route_key=target.route_key,
+            path_parameters=None if target.route_key == DEFAULT else match.path_parameters, stage=target.stage, api_id=target.api_id, account_id=ACCOUNT_ID,
             request_id=request_id, time_epoch_ms=now_ms, stage_variables=None,
         )
         payload = orjson.dumps(event)
@@ -179,6 +193,16 @@ def _to_http(reply: protocol.Reply, target: Target) -> responses.HttpResponse:
     if reply.status == protocol.THROTTLED:
         return responses.too_many_requests(info.get("limit"), info.get("limitValue"))
     return responses.payload_too_large(info.get("limit"), info.get("limitValue"))
+
+
+def _mounted(declared: RouteKey, stage: str, at_root: bool) -> list[RouteKey]:
+    """Where a declared route is served: under ``/STAGE``, and as declared for the default stage."""
+    if declared.is_default:
+        under = parse_route_key(f"ANY /{stage}/{{proxy+}}")
+    else:
+        path = declared.key.split(" ", 1)[1]
+        under = parse_route_key(f"{declared.method} /{stage}{'' if path == '/' else path}")
+    return [under, declared] if at_root else [under]
 
 
 async def _read_body(receive, max_bytes: int) -> bytes | None:

@@ -8,15 +8,15 @@ array): one stream write per batch instead of one per invocation.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timezone
 
 import orjson
 
-from overcast.engine import subjects
 
-
-def record(stack: str, function: str, request_id: str, started_ms: int, text: str) -> dict:
-    return {"t": started_ms, "rid": request_id, "stack": stack, "function": function, "text": text}
+def record(stage: str, stack: str, function: str, request_id: str, started_ms: int, text: str) -> dict:
+    return {"t": started_ms, "rid": request_id, "stage": stage, "stack": stack, "function": function,
+            "text": text}
 
 
 def encode_batch(records: list[dict]) -> bytes:
@@ -35,5 +35,30 @@ def format_record(record: dict) -> list[str]:
     return [f"{stamp} {rid} {line}" for line in record["text"].splitlines()]
 
 
-def subject_for(stack: str, function: str) -> str:
-    return subjects.logs(stack, function)
+class LogBatcher:
+    """Collects log records and publishes those of one short window as one message per subject."""
+
+    def __init__(self, publish, window_s: float = 0.02) -> None:
+        self._publish = publish  # async (subject, data) -> None
+        self._window = window_s
+        self._batches: dict[str, list[dict]] = {}
+        self._timer: asyncio.TimerHandle | None = None
+        self._tasks: set[asyncio.Task] = set()
+
+    def add(self, subject: str, rec: dict) -> None:
+        self._batches.setdefault(subject, []).append(rec)
+        if self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(self._window, self._flush_soon)
+
+    def _flush_soon(self) -> None:
+        task = asyncio.create_task(self.flush())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def flush(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        batches, self._batches = self._batches, {}
+        for subject, records in batches.items():
+            await self._publish(subject, encode_batch(records))

@@ -16,31 +16,32 @@ from overcast.errors import FunctionNotFound, OvercastError
 from overcast.observe import logs
 
 
-def resolve(states: dict[str, dict], name: str) -> tuple[str, str, dict]:
-    """``function`` or ``stack.function`` -> (stack, function, function spec)."""
+def resolve(states: dict[tuple[str, str], dict], name: str) -> tuple[str, str, dict]:
+    """``function``, ``stack.function`` or the Lambda name ``stack-stage-function`` -> (stack, function, spec)."""
     stack_part, _, fn_part = name.rpartition(".")
     found = []
-    for stack, state in states.items():
+    for (stage, stack), state in states.items():
         for fname, fn in state["spec"]["functions"].items():
             if fname == fn_part and (not stack_part or stack_part == stack):
                 found.append((stack, fname, fn))
-            elif not stack_part and f"{stack}-{fname}" == name:
+            elif not stack_part and f"{stack}-{stage}-{fname}" == name:
                 found.append((stack, fname, fn))
     if len(found) == 1:
         return found[0]
     if not found:
-        known = sorted(f"{s}.{f}" for s, st in states.items() for f in st["spec"]["functions"])
+        known = sorted(f"{s}.{f}" for (_, s), st in states.items() for f in st["spec"]["functions"])
         raise FunctionNotFound(f"Function not found: {name} (deployed: {', '.join(known) or 'none'})")
     names = ", ".join(f"{s}.{f}" for s, f, _ in found)
     raise FunctionNotFound(f"{name} is ambiguous: {names}; name it as STACK.FUNCTION")
 
 
-async def invoke(nc, name: str, payload: bytes, *, tail: bool = True) -> tuple[str, str, protocol.Reply]:
+async def invoke(nc, name: str, payload: bytes, *, stage: str = "dev",
+                 tail: bool = True) -> tuple[str, str, protocol.Reply]:
     """Invoke synchronously; returns (stack, function, reply)."""
-    stack, fname, fn = resolve(await read_all(nc), name)
+    stack, fname, fn = resolve(await read_all(nc, stage), name)
     inv = protocol.Invocation(str(uuid.uuid4()), payload, log_tail=tail)
     try:
-        msg = await nc.request(subjects.invoke(stack, fname), protocol.encode_invocation(inv),
+        msg = await nc.request(subjects.invoke(stage, stack, fname), protocol.encode_invocation(inv),
                                timeout=fn["timeout"] + 10)
     except NoRespondersError:
         raise OvercastError(f"no runtime serves {stack}.{fname}: is the platform running?") from None
@@ -53,11 +54,11 @@ def log_tail(reply: protocol.Reply) -> str:
     return base64.b64decode(reply.log_result).decode("utf-8", "replace") if reply.log_result else ""
 
 
-async def read_logs(nc, name: str, follow: bool) -> AsyncIterator[dict]:
+async def read_logs(nc, name: str, follow: bool, stage: str = "dev") -> AsyncIterator[dict]:
     """Every stored log record of a function, oldest first; then new ones while ``follow``."""
-    stack, fname, _ = resolve(await read_all(nc), name)
+    stack, fname, _ = resolve(await read_all(nc, stage), name)
     js = nc.jetstream()
-    subject = subjects.logs(stack, fname)
+    subject = subjects.logs(stage, stack, fname)
     sub = await js.subscribe(subject, ordered_consumer=True, stream=subjects.LOGS_STREAM)
     try:
         info = await js.stream_info(subjects.LOGS_STREAM, subjects_filter=subject)

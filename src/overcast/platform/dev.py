@@ -1,32 +1,28 @@
 """``overcast dev DIR``: the whole platform for one stack directory on this machine.
 
-Starts the embedded engine (or uses ``--nats``), writes the stack's desired
-state, starts the runtime and the gateway, waits until both serve that
-revision, prints the URL, then follows edits: a changed stack file is
-validated and, if valid, becomes the next revision; changed code is picked up
-by the runtime itself on the next request.
+Starts the embedded engine (or uses ``--nats``) and a node (runtime, gateway,
+control API), deploys the stack from its live directory through the same
+state documents ``overcast deploy`` writes, waits until it is served, prints
+the URL, then follows edits: a changed stack file is validated and, if
+valid, becomes the next revision; changed code is picked up by the runtime
+itself on the next request.
 """
 
 from __future__ import annotations
 
 import asyncio
 import fcntl
-import os
-import signal
-import socket
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import orjson
-
-from overcast import limits
-from overcast.deploy.state import publish, state_of
-from overcast.engine import subjects
-from overcast.engine.connect import connect, ensure_resources
+from overcast.deploy import health
+from overcast.deploy.live import publish_live
+from overcast.engine.connect import connect
 from overcast.engine.server import EmbeddedNats
 from overcast.errors import EngineError, OvercastError, SpecError
 from overcast.platform import discovery
+from overcast.platform.node import Node, NodeOptions, stop_event
 from overcast.platform.supervisor import Supervisor
 from overcast.spec import load_stack
 
@@ -42,6 +38,8 @@ class DevOptions:
     nats_binary: str | None = None
     idle_timeout: float = 300.0
     limit_overrides: dict = field(default_factory=dict)
+    stage: str = "dev"
+    control_port: int = 0
 
 
 class DevLock(OvercastError):
@@ -59,51 +57,16 @@ def _lock(store: Path):
     return fh
 
 
-def _bind(host: str, port: int) -> socket.socket:
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as exc:
-        sock.close()
-        raise OvercastError(f"cannot listen on {host}:{port}: {exc.strerror} (use --port 0 for a free port)") from None
-    sock.listen(2048)
-    sock.set_inheritable(True)
-    return sock
-
-
-async def _wait_ready(nc, stack: str, revision: int, sup: Supervisor, stop: asyncio.Event) -> None:
-    deadline = time.monotonic() + READY_TIMEOUT_S
-    pending = {"gateway", "runtime"}
-    while pending and not stop.is_set():
-        for role in list(pending):
-            try:
-                msg = await nc.request(subjects.status(role), b"", timeout=0.5)
-            except Exception:  # not up yet (no responders / timeout)
-                continue
-            if orjson.loads(msg.data)["stacks"].get(stack, 0) >= revision:
-                pending.discard(role)
-        if not pending:
-            return
-        sup.check()
-        if time.monotonic() > deadline:
-            raise EngineError(f"{', '.join(sorted(pending))} did not report revision {revision} of stack "
-                              f"{stack!r} within {READY_TIMEOUT_S:.0f} s")
-        await asyncio.sleep(0.05)
-
-
 async def run_dev(opts: DevOptions, out=print) -> None:
     """Run until SIGINT/SIGTERM. Raises SpecError for an invalid stack file at start."""
-    stack = load_stack(opts.stack_dir)
-    limits.configure(opts.limit_overrides)
+    stack = load_stack(opts.stack_dir, stage=opts.stage)
     store = stack.root / ".overcast"
     lock = _lock(store)
     engine = None
-    sup = Supervisor(log=out)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    stop = stop_event()
+    node = Node(NodeOptions(nats_url=opts.nats_url, host=opts.host, port=opts.port, control_port=opts.control_port,
+                            data_dir=store, idle_timeout=opts.idle_timeout, default_stage=stack.stage,
+                            limit_overrides=opts.limit_overrides), out)
     nc = None
     written: list[Path] = []
     try:
@@ -111,23 +74,19 @@ async def run_dev(opts: DevOptions, out=print) -> None:
         if url is None:
             engine = EmbeddedNats(store, opts.nats_binary)
             url = engine.start()  # from this thread: the engine's death signal is tied to it
+        await node.prepare(url)
         nc = await connect(url, "overcast-dev")
-        await ensure_resources(nc)
-        revision = await publish(nc, state_of(stack))
-        sock = _bind(opts.host, opts.port)
-        sup.start("runtime", "overcast.runtime", ["--nats", url, "--idle-timeout", str(opts.idle_timeout)])
-        sup.start("gateway", "overcast.gateway", ["--nats", url, "--fd", str(sock.fileno())], (sock.fileno(),))
-        await _wait_ready(nc, stack.spec.stack, revision, sup, stop)
+        revision = await publish_live(nc, stack)
+        node.start(url)
+        await _wait_ready(nc, stack, revision, node.sup, stop)
         if stop.is_set():
             return
-        host, port = sock.getsockname()[:2]
-        base = f"http://{'[' + host + ']' if ':' in host else host}:{port}"
-        written = discovery.write(store, {"nats": url, "url": base, "pid": os.getpid(), "project": str(stack.root),
-                                          "stack": stack.spec.stack})
-        out(f"overcast: stack {stack.spec.stack!r} serving at {base}  (engine {url}; Ctrl-C to stop)")
-        await _follow(nc, stack, sup, stop, out, engine)
+        written = discovery.write(store, node.info(url, project=str(stack.root), stack=stack.spec.stack))
+        out(f"overcast: stack {stack.spec.stack!r} serving at {node.gateway_url}  (engine {url}; "
+            f"control {node.control_url}; Ctrl-C to stop)")
+        await _follow(nc, stack, node.sup, stop, out, engine)
     finally:
-        sup.stop()
+        node.stop()
         if nc is not None:
             try:
                 await nc.close()
@@ -138,6 +97,18 @@ async def run_dev(opts: DevOptions, out=print) -> None:
         for path in written:
             path.unlink(missing_ok=True)
         lock.close()
+
+
+async def _wait_ready(nc, stack, revision: int, sup: Supervisor, stop: asyncio.Event) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while not stop.is_set():
+        sup.check()
+        try:
+            await health.wait_applied(nc, stack.stage, stack.spec.stack, revision, 0.5, stop)
+            return
+        except health.NotApplied as exc:
+            if time.monotonic() > deadline:
+                raise EngineError(str(exc)) from None
 
 
 def _signature(path: Path) -> tuple:
@@ -163,7 +134,7 @@ async def _follow(nc, stack, sup: Supervisor, stop: asyncio.Event, out, engine) 
             continue
         seen = now
         try:
-            fresh = load_stack(stack.file)
+            fresh = load_stack(stack.file, stage=stack.stage)
         except SpecError as exc:
             out(f"overcast: {stack.file.name} not applied, still serving the previous revision:\n{exc}")
             continue
@@ -171,6 +142,6 @@ async def _follow(nc, stack, sup: Supervisor, stop: asyncio.Event, out, engine) 
             out(f"overcast: renaming the stack ({stack.spec.stack!r} -> {fresh.spec.stack!r}) needs a restart "
                 "of `overcast dev`; change not applied")
             continue
-        revision = await publish(nc, state_of(fresh))
-        await _wait_ready(nc, fresh.spec.stack, revision, sup, stop)
+        revision = await publish_live(nc, fresh)
+        await _wait_ready(nc, fresh, revision, sup, stop)
         out(f"overcast: {stack.file.name} applied (revision {revision})")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+from pathlib import Path
 
 from overcast.process import die_with_parent, run_loop
 from overcast.runtime.manager import Manager
@@ -13,10 +14,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="overcast-runtime")
     parser.add_argument("--nats", required=True)
     parser.add_argument("--idle-timeout", type=float, default=300.0)
+    parser.add_argument("--cache", required=True, help="directory for fetched code artifacts")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="runtime: %(message)s")
     die_with_parent()
-    run_loop(Manager(args.nats, args.idle_timeout).run())
+    run_loop(Manager(args.nats, Path(args.cache), args.idle_timeout).run())
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ PYTHON_RUNTIME = f"AWS_Lambda_python{sys.version_info.major}.{sys.version_info.m
 
 @dataclass(frozen=True)
 class FunctionConfig:
+    stage: str
     stack: str
     name: str
     handler: str
@@ -26,8 +27,9 @@ class FunctionConfig:
 
     @property
     def lambda_name(self) -> str:
-        """The function's name as Lambda and its context know it: ``stack-function``."""
-        return f"{self.stack}-{self.name}"
+        """The function's name as Lambda and its context know it: ``stack-stage-function``
+        (the Serverless Framework's ``service-stage-function``)."""
+        return f"{self.stack}-{self.stage}-{self.name}"
 
     @property
     def arn(self) -> str:
@@ -68,14 +70,18 @@ def new_log_stream(version: str, today: str) -> str:
     return f"{today}/[{version}]{uuid.uuid4().hex}"
 
 
-def functions_of(state: dict) -> list[FunctionConfig]:
-    """The functions a stack state (as written to the desired-state bucket) declares."""
+def functions_of(state: dict, root: str) -> list[FunctionConfig]:
+    """The functions a stack state (as written to the desired-state bucket) declares.
+
+    ``root`` is where this node has the stack's code (the live directory in dev).
+    """
     spec = state["spec"]
+    versions = state.get("versions") or {}
     out = []
     for name, fn in spec["functions"].items():
         out.append(FunctionConfig(
-            stack=spec["stack"], name=name, handler=fn["handler"], root=state["root"],
+            stage=state["stage"], stack=spec["stack"], name=name, handler=fn["handler"], root=root,
             memory=fn["memory"], timeout=fn["timeout"], environment=dict(fn.get("environment") or {}),
-            concurrency=fn.get("concurrency"),
+            concurrency=fn.get("concurrency"), version=str(versions.get(name, "$LATEST")),
         ))
     return out

@@ -12,38 +12,43 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from pathlib import Path
 
 import orjson
 from nats.aio.client import Client
 
 from overcast import limits
-from overcast.deploy import state
+from overcast.deploy import artifacts, state
 from overcast.engine import protocol, subjects
 from overcast.engine.connect import connect, ensure_resources
 from overcast.observe import logs
+from overcast.platform import nodes
+from overcast.runtime import check
 from overcast.runtime.config import FunctionConfig, functions_of
 from overcast.runtime.forkserver import ForkServer
 from overcast.runtime.pool import Account, Pool
 from overcast.runtime.watch import CodeWatcher
 
 log = logging.getLogger("overcast.runtime")
-LOG_BATCH_S = 0.02  # log records of invocations ending within this window share one stream message
+Key = tuple[str, str, str]  # stage, stack, function
 
 
 class Manager:
-    def __init__(self, nats_url: str, idle_timeout: float = 300.0) -> None:
+    def __init__(self, nats_url: str, cache: Path, idle_timeout: float = 300.0) -> None:
         self.nats_url = nats_url
+        self.cache = cache
         self.idle_timeout = idle_timeout
+        self.node_id = nodes.new_node_id()
         self.nc: Client | None = None
         self.account = Account()
         self.forkserver = ForkServer(self._exited)
-        self.pools: dict[tuple[str, str], Pool] = {}
-        self.subs: dict[tuple[str, str], object] = {}
-        self.watchers: dict[str, CodeWatcher] = {}
+        self.pools: dict[Key, Pool] = {}
+        self.subs: dict[Key, object] = {}
+        self.watchers: dict[tuple[str, str], CodeWatcher] = {}
         self.applied: dict[str, int] = {}
+        self.trials: dict[int, object] = {}
         self._tasks: set[asyncio.Task] = set()
-        self._log_batches: dict[str, list[dict]] = {}
-        self._log_flush: asyncio.TimerHandle | None = None
+        self.logs: logs.LogBatcher | None = None
         self._stop = asyncio.Event()
 
     async def run(self) -> None:
@@ -51,19 +56,22 @@ class Manager:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self._stop.set)
         await self.forkserver.start()
-        self.nc = await connect(self.nats_url, "overcast-runtime")
+        self.nc = await connect(self.nats_url, f"overcast-runtime-{self.node_id}")
+        self.logs = logs.LogBatcher(self.nc.publish)
         await ensure_resources(self.nc)
-        await self.nc.subscribe(subjects.status("runtime"), cb=self._status)
-        tasks = [asyncio.create_task(state.watch(self.nc, self._apply)), asyncio.create_task(self._reaper())]
+        await self.nc.subscribe(subjects.node_status("runtime", self.node_id), cb=self._status)
+        await self.nc.subscribe(subjects.CHECK, cb=self._check)
+        tasks = [asyncio.create_task(state.watch(self.nc, self._apply)), asyncio.create_task(self._reaper()),
+                 asyncio.create_task(nodes.heartbeat(self.nc, "runtime", self.node_id))]
         await self._stop.wait()
         for t in tasks:
             t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         await self.shutdown()
 
     async def shutdown(self) -> None:
-        if self._log_flush is not None:
-            self._log_flush.cancel()
-            await self._publish_batches(self._log_batches)
+        if self.logs is not None:
+            await self.logs.flush()
         for sub in self.subs.values():
             await sub.unsubscribe()
         for pool in self.pools.values():
@@ -73,55 +81,73 @@ class Manager:
             await self.nc.drain()
 
     # -- desired state ------------------------------------------------------
-    async def _apply(self, stack: str, stack_state: dict | None, revision: int) -> None:
+    async def _apply(self, stage: str, stack: str, stack_state: dict | None, revision: int) -> None:
         try:
-            await self.reconcile(stack, stack_state, revision)
+            await self.reconcile(stage, stack, stack_state, revision)
         except Exception:  # keep serving what we have; the status shows the revision not applied
-            log.exception("could not apply revision %s of stack %s", revision, stack)
+            log.exception("could not apply revision %s of stack %s.%s", revision, stage, stack)
 
-    async def reconcile(self, stack: str, state: dict | None, revision: int) -> None:
-        wanted = {(stack, f.name): f for f in functions_of(state)} if state else {}
-        for key in [k for k in self.pools if k[0] == stack and k not in wanted]:
+    async def code_root(self, stack_state: dict) -> str:
+        """Where this node runs the stack's code: the live directory (dev) or the fetched artifact."""
+        code = stack_state["code"]
+        if "path" in code:
+            return code["path"]
+        return str(await artifacts.fetch(self.nc, code["sha256"], self.cache))
+
+    async def reconcile(self, stage: str, stack: str, stack_state: dict | None, revision: int) -> None:
+        wanted: dict[Key, FunctionConfig] = {}
+        if stack_state:
+            root = await self.code_root(stack_state)
+            wanted = {(stage, stack, f.name): f for f in functions_of(stack_state, root)}
+        for key in [k for k in self.pools if k[:2] == (stage, stack) and k not in wanted]:
             await self._remove(key)
-        if state and stack not in self.watchers:
-            self.watchers[stack] = CodeWatcher(state["root"])
-        if not state and stack in self.watchers:
-            self.watchers.pop(stack).close()
+        live = stack_state is not None and "path" in stack_state["code"]
+        watcher = self.watchers.get((stage, stack))
+        if watcher is not None and (not live or watcher.root != stack_state["code"]["path"]):
+            self.watchers.pop((stage, stack)).close()
+        if live and (stage, stack) not in self.watchers:
+            self.watchers[(stage, stack)] = CodeWatcher(stack_state["code"]["path"])
         for key, cfg in wanted.items():
             pool = self.pools.get(key)
             if pool is None:
                 await self._add(cfg)
             elif pool.cfg != cfg:
                 pool.cfg = cfg
+                pool.code_changed = self._code_changed(stage, stack)
                 pool.renew()
-        if state:
-            self.applied[stack] = revision
+        name = subjects.stack_key(stage, stack)
+        if stack_state:
+            self.applied[name] = revision
         else:
-            self.applied.pop(stack, None)
+            self.applied.pop(name, None)
 
-    async def _add(self, cfg: FunctionConfig) -> None:
-        watcher = self.watchers[cfg.stack]
+    def _code_changed(self, stage: str, stack: str):
+        watcher = self.watchers.get((stage, stack))
+        if watcher is None:
+            return lambda: False
         seen = [watcher.version()]
 
-        def code_changed() -> bool:
+        def changed() -> bool:
             now = watcher.version()
             if now != seen[0]:
                 seen[0] = now
                 return True
             return False
 
-        pool = Pool(cfg, self.forkserver, self.account, self._publish_logs, code_changed)
-        key = (cfg.stack, cfg.name)
+        return changed
+
+    async def _add(self, cfg: FunctionConfig) -> None:
+        pool = Pool(cfg, self.forkserver, self.account, self._publish_logs, self._code_changed(cfg.stage, cfg.stack))
+        key = (cfg.stage, cfg.stack, cfg.name)
         self.pools[key] = pool
 
         async def on_request(msg) -> None:
             await self._on_request(pool, msg)
 
         self.subs[key] = await self.nc.subscribe(
-            subjects.invoke(cfg.stack, cfg.name), queue=subjects.pool_group(cfg.stack, cfg.name), cb=on_request,
-        )
+            subjects.invoke(*key), queue=subjects.pool_group(*key), cb=on_request)
 
-    async def _remove(self, key: tuple[str, str]) -> None:
+    async def _remove(self, key: Key) -> None:
         sub = self.subs.pop(key, None)
         if sub is not None:
             await sub.unsubscribe()
@@ -144,7 +170,10 @@ class Manager:
             admitted.request_id = inv.request_id
             await msg.respond(protocol.encode_reply(admitted))
             return
-        task = asyncio.create_task(self._serve(pool, admitted, inv, msg))
+        self._spawn_task(self._serve(pool, admitted, inv, msg))
+
+    def _spawn_task(self, coro) -> None:
+        task = asyncio.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -167,24 +196,33 @@ class Manager:
         await msg.respond(data)
 
     def _publish_logs(self, cfg: FunctionConfig, rid: str, started_ms: int, text: str) -> None:
-        batch = self._log_batches.setdefault(subjects.logs(cfg.stack, cfg.name), [])
-        batch.append(logs.record(cfg.stack, cfg.name, rid, started_ms, text))
-        if self._log_flush is None:
-            self._log_flush = asyncio.get_running_loop().call_later(LOG_BATCH_S, self._flush_logs)
+        self.logs.add(subjects.logs(cfg.stage, cfg.stack, cfg.name),
+                      logs.record(cfg.stage, cfg.stack, cfg.name, rid, started_ms, text))
 
-    def _flush_logs(self) -> None:
-        self._log_flush = None
-        batches, self._log_batches = self._log_batches, {}
-        task = asyncio.create_task(self._publish_batches(batches))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+    # -- pre-deploy checks ------------------------------------------------------
+    async def _check(self, msg) -> None:
+        self._spawn_task(self._run_check(msg))
 
-    async def _publish_batches(self, batches: dict[str, list[dict]]) -> None:
-        for subject, records in batches.items():
-            await self.nc.publish(subject, logs.encode_batch(records))
+    async def _run_check(self, msg) -> None:
+        try:
+            stack_state = orjson.loads(msg.data)
+            root = await self.code_root(stack_state)
+            results = await check.trial(self.forkserver, functions_of(stack_state, root), self._register_trial)
+            body = {"node": self.node_id, "functions": results}
+        except Exception as exc:  # report, do not crash: the applier decides
+            log.exception("pre-deploy check failed")
+            body = {"node": self.node_id, "error": f"{type(exc).__name__}: {exc}"}
+        await msg.respond(orjson.dumps(body))
+
+    def _register_trial(self, env) -> None:
+        self.trials[env.pid] = env
 
     # -- housekeeping -----------------------------------------------------------
     def _exited(self, pid: int, status: int) -> None:
+        trial_env = self.trials.pop(pid, None)
+        if trial_env is not None:
+            trial_env.exited(status)
+            return
         for pool in self.pools.values():
             if pid in pool.by_pid:
                 pool.exited(pid, status)
@@ -197,6 +235,7 @@ class Manager:
                 pool.reap_idle(self.idle_timeout)
 
     async def _status(self, msg) -> None:
-        pools = {f"{s}.{f}": {"environments": len(p.envs), "idle": len(p.idle), "active": p.active,
-                              "generation": p.generation} for (s, f), p in self.pools.items()}
-        await msg.respond(orjson.dumps({"role": "runtime", "stacks": self.applied, "pools": pools}))
+        pools = {".".join(k): {"environments": len(p.envs), "idle": len(p.idle), "active": p.active,
+                               "generation": p.generation} for k, p in self.pools.items()}
+        await msg.respond(orjson.dumps({"role": "runtime", "node": self.node_id, "stacks": self.applied,
+                                        "pools": pools}))

@@ -103,6 +103,7 @@ class CodeWatcher:
     """``version()`` grows by one each time files under ``root`` are seen changed."""
 
     def __init__(self, root: str) -> None:
+        self.root = root
         self._version = 0
         try:
             self._impl = _Inotify(root)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -28,11 +28,14 @@ from overcast.spec.rules import (
     ENV_NAME,
     FUNCTION_NAME,
     HANDLER,
+    OUTPUT_NAME,
     RESERVED_ENV,
     STACK_NAME,
     EnvName,
     EnvValue,
     FunctionName,
+    OutputName,
+    OutputValue,
     RouteText,
     StackName,
     bounds,
@@ -148,7 +151,12 @@ def duplicate_message(dup: DuplicateRoute) -> str:
 
 
 class StackSpec(BaseModel):
-    """A whole stack file: its name and its functions."""
+    """A whole stack file: its name, its functions, its outputs and free-form ``custom`` values.
+
+    After loading, string values hold no references any more except stack
+    imports (``${stack:STACK.OUTPUT}``) in environment and output values,
+    which ``substitute_imports`` fills in.
+    """
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
@@ -158,6 +166,16 @@ class StackSpec(BaseModel):
     functions: dict[FunctionName, FunctionSpec] = Field(
         description="functions by name (letters, digits, '-', '_'; at most 64 characters); at least one",
         json_schema_extra={"minProperties": 1, "propertyNames": {"pattern": FUNCTION_NAME.pattern}},
+    )
+    outputs: dict[OutputName, OutputValue] = Field(
+        default_factory=dict,
+        description="values this stack publishes, by name (a letter, then letters, digits, '-' or '_'; at most "
+        "64); other stacks read them with ${stack:THIS_STACK.NAME}",
+        json_schema_extra={"propertyNames": {"pattern": OUTPUT_NAME.pattern}},
+    )
+    custom: dict[str, Any] = Field(
+        default_factory=dict,
+        description="free-form values for references (${self:custom.KEY}); overcast does not read them otherwise",
     )
 
     @field_validator("functions")

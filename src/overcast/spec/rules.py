@@ -21,6 +21,8 @@ from overcast.spec.routes import METHODS, RouteKeyError, parse_route_key
 STACK_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
 FUNCTION_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 ENV_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+OUTPUT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
+STAGE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
 # Plain syntax shared by Python and JSON Schema (ECMA-262) regexes.
 HANDLER = re.compile(
     r"^(?:[A-Za-z0-9_-]+/)*[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*\.[A-Za-z_][A-Za-z0-9_]*$"
@@ -99,18 +101,32 @@ def _check_env_name(value: str) -> str:
     return value
 
 
-def _env_value(value: object) -> object:
-    if isinstance(value, bool) or value is None:
-        shown = "null" if value is None else str(value).lower()
+def _text_value(what: str):
+    """A before-validator taking text, and numbers as the text they were written as."""
+
+    def check(value: object) -> object:
+        if isinstance(value, bool) or value is None:
+            shown = "null" if value is None else str(value).lower()
+            raise rule_error(
+                f"{what} values must be strings, got {'null' if value is None else 'boolean'} {shown}; "
+                f"quote it (e.g. \"{shown}\") if you mean the text"
+            )
+        if isinstance(value, (int, float)):
+            return getattr(value, "yaml_text", None) or str(value)
+        if not isinstance(value, str):
+            shown = {list: "a list", dict: "a mapping"}.get(type(value), str(value))
+            raise rule_error(f"{what} values must be strings (quote the value), got {shown}")
+        return value
+
+    return check
+
+
+def _check_output_name(value: str) -> str:
+    if not OUTPUT_NAME.match(value):
         raise rule_error(
-            f"environment values must be strings, got {'null' if value is None else 'boolean'} {shown}; "
-            f"quote it (e.g. \"{shown}\") if you mean the text"
+            f"output name {value!r} must start with a letter and hold only letters, digits, '-' and '_' "
+            "(at most 64 characters)"
         )
-    if isinstance(value, (int, float)):
-        return getattr(value, "yaml_text", None) or str(value)
-    if not isinstance(value, str):
-        shown = {list: "a list", dict: "a mapping"}.get(type(value), str(value))
-        raise rule_error(f"environment values must be strings (quote the value), got {shown}")
     return value
 
 
@@ -124,7 +140,9 @@ def _canonical_route(value: str) -> str:
 StackName = Annotated[str, AfterValidator(_check_stack_name)]
 FunctionName = Annotated[str, AfterValidator(_check_function_name)]
 EnvName = Annotated[str, AfterValidator(_check_env_name)]
-EnvValue = Annotated[str, BeforeValidator(_env_value, json_schema_input_type=str | int | float)]
+EnvValue = Annotated[str, BeforeValidator(_text_value("environment"), json_schema_input_type=str | int | float)]
+OutputName = Annotated[str, AfterValidator(_check_output_name)]
+OutputValue = Annotated[str, BeforeValidator(_text_value("output"), json_schema_input_type=str | int | float)]
 RouteText = Annotated[
     str,
     AfterValidator(_canonical_route),

@@ -3,7 +3,9 @@
 ``overcast.schema.json`` next to this module is generated, never edited:
 ``python -m overcast.spec.schema`` rewrites it, and a test keeps it current.
 The schema is a coarse guide; ``load_stack`` is the authority (it also
-checks sizes, duplicate routes, handler files and the full route grammar).
+checks sizes, duplicate routes, handler files and the full route grammar, and
+resolves references first, so ``memory: ${self:custom.memory}`` is valid even
+though the schema wants an integer there).
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ def stack_json_schema() -> dict:
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
         "title": "overcast stack file (overcast.yml)",
-        "description": "A stack: a name and the functions it deploys, with their routes and settings.",
+        "description": "A stack: a name, the functions it deploys with their routes and settings, and its "
+        "outputs. Strings may hold references (${stage}, ${env:VAR}, ${self:PATH}, ${file(PATH):KEY}, "
+        "${stack:STACK.OUTPUT}), resolved when the stack is loaded.",
     })
     return schema
 

@@ -52,6 +52,8 @@ class Located:
 
     data: object
     positions: dict[DataPath, tuple[int, int]] = field(default_factory=dict)
+    # strings that may hold references ("${"): where the value starts and its source text
+    sources: dict[DataPath, tuple[int, int, str]] = field(default_factory=dict)
     problems: list[SpecProblem] = field(default_factory=list)
     # values already reported (unsupported tag); validation errors under them are noise
     reported: set[DataPath] = field(default_factory=set)
@@ -66,6 +68,29 @@ class Located:
             if found:
                 return found
         return (1, 1)
+
+    def value_position(self, path: DataPath, value: str = "", part: str = "", offset: int = 0) -> tuple[int, int]:
+        """Where ``part`` (found at ``offset`` of the string ``value`` at ``path``) is written.
+
+        Falls back to the string's start when ``part`` is not written as-is in
+        the source (escapes in a double-quoted string), and to ``position``
+        for strings without a recorded source.
+        """
+        source = self.sources.get(path)
+        if source is None:
+            return self.position(path)
+        line, column, raw = source
+        if not part:
+            return line, column
+        at = -1
+        for _ in range(value[:offset].count(part) + 1):
+            at = raw.find(part, at + 1)
+            if at < 0:
+                return line, column
+        newlines = raw.count("\n", 0, at)
+        if newlines == 0:
+            return line, column + at
+        return line + newlines, at - raw.rfind("\n", 0, at)
 
 
 def _mark(node: yaml.Node) -> tuple[int, int]:
@@ -93,8 +118,9 @@ def _syntax_error(file: str, text: str, exc: yaml.YAMLError) -> SpecError:
 
 
 class _Builder:
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, text: str) -> None:
         self.file = file
+        self.text = text
         self.out = Located(None)
         self.constructor = SafeConstructor()
         self.active: set[int] = set()
@@ -159,7 +185,10 @@ class _Builder:
             self.problem(_mark(node), path, f"YAML tag {node.tag} is not supported in stack files")
             self.out.reported.add(path)
             return node.value
-        if isinstance(value, int) and not isinstance(value, bool):
+        if isinstance(value, str) and "${" in value:
+            start, end = node.start_mark, node.end_mark
+            self.out.sources[path] = (*_mark(node), self.text[start.index : end.index])
+        elif isinstance(value, int) and not isinstance(value, bool):
             value = YamlInt(value)
             value.yaml_text = node.value
         elif isinstance(value, float):
@@ -186,7 +215,7 @@ def read_yaml(text: str, file: str) -> Located:
             file, *_mark(root),
             f"the top level must be a mapping (stack: ..., functions: ...), got {kind}", "(top level)",
         )
-    builder = _Builder(file)
+    builder = _Builder(file, text)
     builder.out.positions[()] = _mark(root)
     builder.out.data = builder.build(root, ())
     return builder.out

@@ -1,0 +1,208 @@
+"""Apply deploy plans on the platform: check, switch, confirm — or leave the old revision serving.
+
+A deploy goes:
+1. plan against the stored state of the stage (pure planner);
+2. pre-deploy check: every live runtime process starts each function of the
+   new revision in a trial environment (imports, module-level code) — a
+   failure stops the deploy here, before any traffic moved;
+3. write the new state (optimistic: only if nobody deployed meanwhile);
+4. wait until every live gateway and runtime serves it; if they do not in
+   time, write the previous state back (automatic rollback) and say why.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import orjson
+from nats.aio.client import Client
+
+from overcast.deploy import artifacts, health, state
+from overcast.deploy.planner import CREATE, UPDATE, Plan, plan_deploy, plan_remove
+from overcast.deploy.resources import StoredStack, resolve_imports, resources_of
+from overcast.engine import subjects
+from overcast.errors import OvercastError
+from overcast.platform import nodes
+from overcast.spec import StackSpec, substitute_imports
+
+CHECK_TIMEOUT_S = 30.0
+APPLY_TIMEOUT_S = 30.0
+
+
+class DeployRefused(OvercastError):
+    code = "deploy.refused"
+    http_status = 409
+
+
+class DeployFailed(OvercastError):
+    code = "deploy.failed"
+    http_status = 422
+
+
+class BadRequest(OvercastError):
+    code = "deploy.bad_request"
+    http_status = 400
+
+
+def _deployed(states: dict[tuple[str, str], dict], stage: str, but: str) -> dict[str, StoredStack]:
+    return {stack: StoredStack.from_json(doc) for (s, stack), doc in states.items() if s == stage and stack != but}
+
+
+async def plan_request(nc: Client, req: dict) -> tuple[Plan, dict | None, int, dict]:
+    """(plan, current state, its KV revision, new state) for a deploy request."""
+    try:
+        template = StackSpec.model_validate(req["spec"])
+        stage, code = req["stage"], req["code"]["sha256"]
+        imports = [tuple(i) for i in req.get("imports") or []]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise BadRequest(f"malformed deploy request: {exc}") from None
+    stack = template.stack
+    current, kv_revision = await state.read(nc, stage, stack)
+    deployed = _deployed(await state.read_all(nc, stage), stage, stack)
+    values, _ = resolve_imports(imports, stack=stack, stage=stage, deployed=deployed)
+    spec = substitute_imports(template, values) if len(values) == len(set(imports)) else template
+    desired = resources_of(spec, code)
+    plan = plan_deploy(stack=stack, stage=stage, current=StoredStack.from_json(current) if current else None,
+                       desired=desired, desired_outputs=dict(spec.outputs), imports=imports, deployed=deployed,
+                       allow_replace=bool(req.get("allowReplace")), force=bool(req.get("force")))
+    new_state = _new_state(plan, current, spec, template, desired, code, req.get("source", "deploy"))
+    return plan, current, kv_revision, new_state
+
+
+def _new_state(plan: Plan, current: dict | None, spec: StackSpec, template: StackSpec, desired: dict,
+               code: str, source: str) -> dict:
+    versions = dict((current or {}).get("versions") or {})
+    for action in plan.actions:
+        if action.kind == "function" and action.action in (CREATE, UPDATE):
+            name = action.id.split(":", 1)[1]
+            versions[name] = versions.get(name, 0) + 1
+    versions = {name: versions[name] for name in spec.functions}
+    return {
+        "stack": plan.stack, "stage": plan.stage, "revision": plan.base_revision + 1,
+        "deployedAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "deployId": uuid.uuid4().hex,
+        "source": source, "code": {"sha256": code}, "spec": spec.model_dump(mode="json"),
+        "template": template.model_dump(mode="json"),
+        "resources": {rid: r.to_json() for rid, r in sorted(desired.items())},
+        "outputs": dict(plan.outputs),
+        "imports": [{"stack": s, "output": o, "value": v} for (s, o), v in sorted(plan.import_values.items())],
+        "versions": versions,
+    }
+
+
+async def precheck(nc: Client, new_state: dict, timeout: float = CHECK_TIMEOUT_S) -> list[str]:
+    """Ask every live runtime process to start the new revision's functions; the failures, if any."""
+    runtimes = await nodes.live(nc, "runtime")
+    if not runtimes:
+        return ["no runtime process is running on the platform"]
+    inbox = nc.new_inbox()
+    sub = await nc.subscribe(inbox)
+    failures, answered = [], set()
+    try:
+        await nc.publish(subjects.CHECK, state.encode(new_state), reply=inbox)
+        deadline = time.monotonic() + timeout
+        while len(answered) < len(runtimes) and time.monotonic() < deadline:
+            try:
+                msg = await sub.next_msg(timeout=max(0.05, deadline - time.monotonic()))
+            except Exception:  # nats TimeoutError
+                break
+            body = orjson.loads(msg.data)
+            answered.add(body.get("node"))
+            if body.get("error"):
+                failures.append(f"runtime {body.get('node')}: {body['error']}")
+            for fn, result in sorted((body.get("functions") or {}).items()):
+                if not result["ok"]:
+                    err = result.get("error") or {}
+                    failures.append(f"function {fn} does not start: {err.get('errorType')}: {err.get('errorMessage')}")
+    finally:
+        await sub.unsubscribe()
+    missing = len(runtimes) - len(answered)
+    if missing > 0 and not failures:
+        failures.append(f"{missing} runtime process(es) did not answer the pre-deploy check in {timeout:.0f} s")
+    return sorted(set(failures))
+
+
+async def apply(nc: Client, req: dict) -> dict:
+    """Plan and apply one deploy request; returns the plan and what happened."""
+    plan, current, kv_revision, new_state = await plan_request(nc, req)
+    if not plan.ok:
+        raise DeployRefused("deploy refused:\n  " + "\n  ".join(plan.refusals), plan=plan.to_json())
+    expect = req.get("expectRevision")
+    if expect is not None and int(expect) != kv_revision:
+        raise DeployRefused(f"stack {plan.stage}.{plan.stack} changed since the plan was made "
+                            f"(revision {kv_revision}, plan for {expect}); plan again", plan=plan.to_json())
+    if not plan.changed and current is not None and current.get("code") == new_state["code"]:
+        return {"plan": plan.to_json(), "applied": False, "revision": current.get("revision")}
+    if not await artifacts.exists(nc, new_state["code"]["sha256"]):
+        raise BadRequest("the code archive was not uploaded (PUT /v1/code/SHA first)")
+    failures = await precheck(nc, new_state)
+    if failures:
+        raise DeployFailed("deploy failed before any traffic moved; the previous revision keeps serving:\n  "
+                           + "\n  ".join(failures), plan=plan.to_json())
+    written = await state.write(nc, new_state, expect=kv_revision)
+    try:
+        await health.wait_applied(nc, plan.stage, plan.stack, written, APPLY_TIMEOUT_S)
+    except health.NotApplied as exc:
+        await _restore(nc, plan.stage, plan.stack, current, written)
+        raise DeployFailed(f"rolled back to the previous revision: {exc.message}", plan=plan.to_json()) from None
+    redeployed = []
+    for importer in plan.redeploy:  # --force: importers pick up the changed exports
+        redeployed.append(await redeploy(nc, plan.stage, importer))
+    return {"plan": plan.to_json(), "applied": True, "revision": new_state["revision"], "kvRevision": written,
+            "redeployed": redeployed}
+
+
+def request_of(doc: dict, source: str) -> dict:
+    """A deploy request that deploys a stored document's stack again (same code, same template)."""
+    if "sha256" not in doc["code"]:
+        raise BadRequest(f"stack {doc['stage']}.{doc['stack']} runs from a live directory (overcast dev); "
+                         "deploy it from there")
+    return {"stage": doc["stage"], "spec": doc.get("template") or doc["spec"], "code": doc["code"],
+            "imports": [[i["stack"], i["output"]] for i in doc.get("imports", [])], "source": source}
+
+
+async def redeploy(nc: Client, stage: str, stack: str) -> dict:
+    doc, _ = await state.read(nc, stage, stack)
+    if doc is None:
+        raise OvercastError(f"stack {stack!r} is not deployed in stage {stage!r}")
+    result = await apply(nc, request_of(doc, "redeploy"))
+    return {"stack": stack, "revision": result.get("revision"), "applied": result.get("applied")}
+
+
+async def _restore(nc: Client, stage: str, stack: str, previous: dict | None, written: int) -> None:
+    if previous is None:
+        await state.delete(nc, stage, stack)
+        return
+    back = dict(previous, source="rollback", deployedAt=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+    await state.write(nc, back, expect=written)
+
+
+async def remove(nc: Client, stage: str, stack: str, delete_data: bool) -> dict:
+    current, _ = await state.read(nc, stage, stack)
+    if current is None:
+        raise OvercastError(f"stack {stack!r} is not deployed in stage {stage!r}")
+    deployed = _deployed(await state.read_all(nc, stage), stage, stack)
+    plan = plan_remove(current=StoredStack.from_json(current), deployed=deployed, delete_data=delete_data)
+    if not plan.ok:
+        raise DeployRefused("remove refused:\n  " + "\n  ".join(plan.refusals), plan=plan.to_json())
+    await state.delete(nc, stage, stack)
+    return {"plan": plan.to_json(), "removed": True}
+
+
+async def rollback(nc: Client, stage: str, stack: str, to: int | None) -> dict:
+    """Deploy an earlier revision's document again (as a new revision)."""
+    entries = [(kv, doc) for kv, doc in await state.history(nc, stage, stack) if doc is not None]
+    current, kv_revision = await state.read(nc, stage, stack)
+    if current is None or not entries:
+        raise OvercastError(f"stack {stack!r} is not deployed in stage {stage!r}")
+    older = [doc for _, doc in entries if doc.get("revision", 0) < current.get("revision", 0)]
+    if to is not None:
+        older = [doc for _, doc in entries if doc.get("revision") == to]
+    if not older:
+        raise BadRequest(f"no revision {to if to is not None else 'before ' + str(current.get('revision'))} "
+                         f"of {stage}.{stack} in the history")
+    target = older[-1]
+    result = await apply(nc, request_of(target, "rollback"))
+    result["rolledBackTo"] = target.get("revision")
+    return result
+

@@ -1,0 +1,43 @@
+"""Pre-deploy check: can this node start every function of a new stack revision?
+
+The applier asks every runtime process before it switches traffic. Each
+function gets one trial environment with the new code and configuration; its
+init (imports, module-level code) must succeed. Trial environments serve no
+request and are killed right after, so a broken revision never takes traffic.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timezone
+
+from overcast import limits
+from overcast.runtime.config import FunctionConfig, new_log_stream
+from overcast.runtime.environment import Environment, EnvironmentDied
+from overcast.runtime.forkserver import ForkServer
+from overcast.runtime.pool import INIT_TIMEOUT_S
+
+
+async def trial(forkserver: ForkServer, configs: list[FunctionConfig], register) -> dict[str, dict]:
+    """``{function: {"ok": bool, "error": Lambda error object | None, "initMs": float | None}}``."""
+    results = await asyncio.gather(*(_one(forkserver, cfg, register) for cfg in configs))
+    return {cfg.name: result for cfg, result in zip(configs, results)}
+
+
+async def _one(forkserver: ForkServer, cfg: FunctionConfig, register) -> dict:
+    env = Environment(generation=-1)
+    stream = new_log_stream(cfg.version, datetime.now(timezone.utc).strftime("%Y/%m/%d"))
+    config = cfg.worker_config(stream, limits.LIMITS["lambda.sync_response_payload"].value)
+    try:
+        error = await asyncio.wait_for(env.spawn(forkserver, config, register), INIT_TIMEOUT_S)
+    except asyncio.TimeoutError:
+        error = {"errorMessage": f"INIT timed out after {INIT_TIMEOUT_S:.2f} seconds", "errorType": "Sandbox.Timedout"}
+    except EnvironmentDied as died:
+        error = {"errorMessage": f"Runtime exited with error: {died.how}", "errorType": "Runtime.ExitError"}
+    finally:
+        logs = env.take_logs() if env.pid else b""
+        env.kill()
+    out = {"ok": error is None, "error": error, "initMs": env.init_ms}
+    if error is not None:
+        out["logs"] = (env.init_logs or logs).decode("utf-8", "replace")[-4000:]
+    return out
