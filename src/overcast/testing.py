@@ -63,6 +63,28 @@ class Platform:
                 await nc.close()
         return asyncio.run(ask())
 
+    @property
+    def control_url(self) -> str:
+        return self._info()["control"]
+
+    @property
+    def token(self) -> str:
+        return Path(self._info()["tokenFile"]).read_text().strip()
+
+    def _info(self) -> dict:
+        return json.loads((self.stack_dir / ".overcast" / "platform.json").read_text())
+
+    def deploy(self, *dirs: str | os.PathLike, args: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+        """``overcast deploy DIRS --yes`` against this platform's control API, from another process."""
+        return subprocess.run([sys.executable, "-m", "overcast", "deploy", *map(str, dirs), "--yes",
+                               "--endpoint", self.control_url, "--token", self.token, *args],
+                              capture_output=True, text=True, timeout=180)
+
+    def control(self, *args: str) -> subprocess.CompletedProcess:
+        """Any control-API command (``plan``, ``stacks``, ``remove``...) with this platform's endpoint and token."""
+        return subprocess.run([sys.executable, "-m", "overcast", *args, "--endpoint", self.control_url,
+                               "--token", self.token], capture_output=True, text=True, timeout=180)
+
     def descendants(self) -> list[int]:
         return descendants(self.proc.pid)
 

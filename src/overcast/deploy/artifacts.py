@@ -25,6 +25,8 @@ from overcast.runtime.watch import IGNORED_DIRS, IGNORED_SUFFIXES
 
 CODE_BUCKET = "overcast_code"
 MAX_CODE_BYTES = 256 * 1024 * 1024
+# The stack file is configuration, carried in the state document: editing it alone changes no code version.
+NOT_CODE = {"overcast.yml", "overcast.yaml"}
 
 
 def pack(root: Path) -> tuple[str, bytes]:
@@ -53,7 +55,7 @@ def _files(root: Path) -> list[Path]:
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if d not in IGNORED_DIRS)
         for name in sorted(filenames):
-            if not name.endswith(IGNORED_SUFFIXES):
+            if not name.endswith(IGNORED_SUFFIXES) and not (dirpath == str(root) and name in NOT_CODE):
                 p = Path(dirpath) / name
                 if p.is_file():
                     out.append(p)

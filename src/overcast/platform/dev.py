@@ -142,6 +142,10 @@ async def _follow(nc, stack, sup: Supervisor, stop: asyncio.Event, out, engine) 
             out(f"overcast: renaming the stack ({stack.spec.stack!r} -> {fresh.spec.stack!r}) needs a restart "
                 "of `overcast dev`; change not applied")
             continue
-        revision = await publish_live(nc, fresh)
+        try:
+            revision = await publish_live(nc, fresh)
+        except OvercastError as exc:
+            out(f"overcast: {stack.file.name} not applied, still serving the previous revision: {exc.message}")
+            continue
         await _wait_ready(nc, fresh, revision, sup, stop)
         out(f"overcast: {stack.file.name} applied (revision {revision})")
