@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import os
 import signal
 import sys
 
@@ -22,6 +23,18 @@ def die_with_parent(sig: int = signal.SIGKILL) -> None:
     if _libc is None:
         _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
     _libc.prctl(_PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
+
+
+def child_of(parent_pid: int, sig: int = signal.SIGKILL):
+    """A ``preexec_fn``: die with ``parent_pid``, set before exec so no window is left open.
+
+    If the parent already died between fork and this call, exit at once.
+    """
+    def setup() -> None:
+        die_with_parent(sig)
+        if os.getppid() != parent_pid:
+            os._exit(1)
+    return setup
 
 
 def run_loop(coro):

@@ -201,3 +201,26 @@ def test_second_node_serves_deployed_stacks(platform, tmp_path):
     finally:
         stop_proc(node)
     shutil.rmtree(tmp_path / "node", ignore_errors=True)
+
+
+def test_each_stack_runs_its_own_pinned_dependencies(platform):
+    versions = {}
+    for name, pin in (("old-six", "1.16.0"), ("new-six", "1.17.0")):
+        d = make_stack(platform.root, name, body='{"six": six.__version__, "file": six.__file__}')
+        (d / "app.py").write_text("import six\n\n" + (d / "app.py").read_text())
+        (d / "requirements.txt").write_text(f"six=={pin}\n")
+        out = platform.deploy(d)
+        assert out.returncode == 0, out.stderr
+        versions[name] = httpx.get(f"{platform.url}/{name}/greet").json()
+    assert versions["old-six"]["six"] == "1.16.0" and versions["new-six"]["six"] == "1.17.0"
+    assert versions["old-six"]["file"] != versions["new-six"]["file"]
+
+
+def test_a_failed_install_fails_the_deploy_not_the_running_stack(platform):
+    d = make_stack(platform.root, "pinned", body='{"v": "running"}')
+    assert platform.deploy(d).returncode == 0
+    (d / "requirements.txt").write_text("this-package-does-not-exist-overcast==0.0.1\n")
+    out = platform.deploy(d)
+    assert out.returncode == 1
+    assert "installing requirements.txt failed" in out.stderr
+    assert httpx.get(platform.url + "/pinned/greet").json() == {"v": "running"}

@@ -11,7 +11,7 @@ import uvicorn
 
 from overcast.control.app import ControlApp
 from overcast.control.service import Service
-from overcast.process import die_with_parent, run_loop
+from overcast.process import run_loop
 
 
 def main() -> None:
@@ -21,7 +21,6 @@ def main() -> None:
     parser.add_argument("--token-file", help="where to write the platform's token when it makes the first one")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="control: %(message)s")
-    die_with_parent()
     sock = socket.socket(fileno=args.fd)
     service = Service(args.nats, Path(args.token_file) if args.token_file else None)
     config = uvicorn.Config(ControlApp(service), http="httptools", loop="none", lifespan="on", access_log=False,

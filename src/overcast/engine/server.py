@@ -9,7 +9,6 @@ The JetStream store lives under the project's ``.overcast/`` directory.
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import shutil
@@ -23,7 +22,7 @@ from pathlib import Path
 
 from overcast.errors import EngineError
 from overcast.limits import LIMITS
-from overcast.process import die_with_parent, terminate
+from overcast.process import child_of, terminate
 
 # Large enough for a 6 MB synchronous payload plus its envelope (NATS default is 1 MB).
 MAX_PAYLOAD = LIMITS["engine.max_payload"].value
@@ -79,7 +78,7 @@ class EmbeddedNats:
         try:
             self.proc = subprocess.Popen(
                 [self.binary, "-c", str(conf)], stdin=subprocess.DEVNULL, stdout=log,
-                stderr=subprocess.STDOUT, preexec_fn=functools.partial(die_with_parent, signal.SIGTERM),
+                stderr=subprocess.STDOUT, preexec_fn=child_of(os.getpid(), signal.SIGTERM),
                 process_group=0,  # signals to our group (Ctrl-C) must not bypass the stop order
             )
         finally:

@@ -13,7 +13,7 @@ import socket
 import uvicorn
 
 from overcast.gateway.app import Gateway
-from overcast.process import die_with_parent, run_loop
+from overcast.process import run_loop
 
 
 def main() -> None:
@@ -23,7 +23,6 @@ def main() -> None:
     parser.add_argument("--default-stage", default="dev", help="stage also served at the root path")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="gateway: %(message)s")
-    die_with_parent()
     sock = socket.socket(fileno=args.fd)
     # We are the edge: no proxy-header rewriting, and no "server: uvicorn" header (API Gateway sends none).
     config = uvicorn.Config(Gateway(args.nats, args.default_stage), http="httptools", loop="none", lifespan="on",

@@ -81,6 +81,7 @@ async def run_dev(opts: DevOptions, out=print) -> None:
         await _wait_ready(nc, stack, revision, node.sup, stop)
         if stop.is_set():
             return
+        await node.wait_control()
         written = discovery.write(store, node.info(url, project=str(stack.root), stack=stack.spec.stack))
         out(f"overcast: stack {stack.spec.stack!r} serving at {node.gateway_url}  (engine {url}; "
             f"control {node.control_url}; Ctrl-C to stop)")

@@ -12,8 +12,11 @@ import asyncio
 import os
 import signal
 import socket
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import httpx
 
 from overcast import limits
 from overcast.control import auth
@@ -85,6 +88,21 @@ class Node:
         self.sup.start("control", "overcast.control", ["--nats", url, "--fd", str(ctl.fileno())], (ctl.fileno(),))
         self._socks = [gw, ctl]  # kept open: a restarted child inherits them again
 
+    async def wait_control(self, timeout: float = 30.0) -> None:
+        """Until the control API answers (its 401 to an anonymous request means it is up)."""
+        deadline = time.monotonic() + timeout
+        async with httpx.AsyncClient(timeout=1.0) as client:
+            while True:
+                self.sup.check()
+                try:
+                    await client.get(self.control_url + "/v1/stacks")
+                    return
+                except httpx.HTTPError:
+                    if time.monotonic() > deadline:
+                        raise OvercastError(f"the control API at {self.control_url} did not start "
+                                            f"within {timeout:.0f} s") from None
+                    await asyncio.sleep(0.05)
+
     def info(self, url: str, **extra) -> dict:
         return {"nats": url, "url": self.gateway_url, "control": self.control_url, "pid": os.getpid(),
                 "tokenFile": str(self.token_file.resolve()), **extra}
@@ -113,6 +131,7 @@ async def run_node(opts: NodeOptions, out=print) -> None:
     try:
         token = await node.prepare(opts.nats_url)
         node.start(opts.nats_url)
+        await node.wait_control()
         written = discovery.write(opts.data_dir, node.info(opts.nats_url, project=str(opts.data_dir.resolve())))
         made = f"; new platform token in {node.token_file}" if token and node.token_file.is_file() else ""
         out(f"overcast: node serving at {node.gateway_url}  (control {node.control_url}; engine {opts.nats_url}"

@@ -3,7 +3,7 @@
 Children run in their own process group, so a Ctrl-C at the terminal reaches
 only the supervisor, which then stops them in order (gateway first, so no new
 request arrives; then the runtime; the engine last). Each child also asks the
-kernel to kill it if the supervisor dies (``die_with_parent``): even a
+kernel to kill it if the supervisor dies (set before exec, ``child_of``): even a
 ``kill -9`` of the supervisor leaves no orphan behind. A child that exits on
 its own is restarted, with a growing pause if it keeps failing.
 """
@@ -16,6 +16,8 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+
+from overcast.process import child_of
 
 
 @dataclass
@@ -46,7 +48,7 @@ class Supervisor:
         env = dict(os.environ)
         env.update(child.env)
         child.proc = subprocess.Popen(child.argv, pass_fds=child.pass_fds, stdin=subprocess.DEVNULL,
-                                      process_group=0, env=env)
+                                      process_group=0, env=env, preexec_fn=child_of(os.getpid()))
         child.started = time.monotonic()
 
     def check(self) -> None:

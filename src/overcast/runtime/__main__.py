@@ -6,7 +6,7 @@ import argparse
 import logging
 from pathlib import Path
 
-from overcast.process import die_with_parent, run_loop
+from overcast.process import run_loop
 from overcast.runtime.manager import Manager
 
 
@@ -17,7 +17,6 @@ def main() -> None:
     parser.add_argument("--cache", required=True, help="directory for fetched code artifacts")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="runtime: %(message)s")
-    die_with_parent()
     run_loop(Manager(args.nats, Path(args.cache), args.idle_timeout).run())
 
 

@@ -9,13 +9,32 @@ request and are killed right after, so a broken revision never takes traffic.
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import datetime, timezone
 
+import orjson
+
 from overcast import limits
-from overcast.runtime.config import FunctionConfig, new_log_stream
+from overcast.runtime.config import FunctionConfig, functions_of, new_log_stream
+from overcast.runtime.deps import DepsError
 from overcast.runtime.environment import Environment, EnvironmentDied
 from overcast.runtime.forkserver import ForkServer
 from overcast.runtime.pool import INIT_TIMEOUT_S
+
+log = logging.getLogger("overcast.runtime")
+
+
+async def answer(data: bytes, node_id: str, code_root, forkserver: ForkServer, register) -> dict:
+    """The reply to one check request: per-function results, or the error that prevented them."""
+    try:
+        stack_state = orjson.loads(data)
+        configs = functions_of(stack_state, *await code_root(stack_state))
+        return {"node": node_id, "functions": await trial(forkserver, configs, register)}
+    except DepsError as exc:
+        return {"node": node_id, "error": exc.message}
+    except Exception as exc:  # report, do not crash: the applier decides
+        log.exception("pre-deploy check failed")
+        return {"node": node_id, "error": f"{type(exc).__name__}: {exc}"}
 
 
 async def trial(forkserver: ForkServer, configs: list[FunctionConfig], register) -> dict[str, dict]:

@@ -24,6 +24,7 @@ class FunctionConfig:
     environment: dict = field(default_factory=dict, hash=False)
     concurrency: int | None = None
     version: str = "$LATEST"
+    deps: str | None = None  # installed requirements.txt of the stack, if it has one
 
     @property
     def lambda_name(self) -> str:
@@ -62,6 +63,7 @@ class FunctionConfig:
             "env": env, "root": self.root, "handler": self.handler, "memory": self.memory,
             "function_name": self.lambda_name, "version": self.version, "arn": self.arn,
             "log_group": self.log_group, "log_stream": log_stream, "max_response": max_response,
+            "deps": self.deps,
         }
 
 
@@ -70,7 +72,7 @@ def new_log_stream(version: str, today: str) -> str:
     return f"{today}/[{version}]{uuid.uuid4().hex}"
 
 
-def functions_of(state: dict, root: str) -> list[FunctionConfig]:
+def functions_of(state: dict, root: str, deps: str | None = None) -> list[FunctionConfig]:
     """The functions a stack state (as written to the desired-state bucket) declares.
 
     ``root`` is where this node has the stack's code (the live directory in dev).
@@ -82,6 +84,6 @@ def functions_of(state: dict, root: str) -> list[FunctionConfig]:
         out.append(FunctionConfig(
             stage=state["stage"], stack=spec["stack"], name=name, handler=fn["handler"], root=root,
             memory=fn["memory"], timeout=fn["timeout"], environment=dict(fn.get("environment") or {}),
-            concurrency=fn.get("concurrency"), version=str(versions.get(name, "$LATEST")),
+            concurrency=fn.get("concurrency"), version=str(versions.get(name, "$LATEST")), deps=deps,
         ))
     return out

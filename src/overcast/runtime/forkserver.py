@@ -11,7 +11,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 
-from overcast.process import die_with_parent
+from overcast.process import child_of
 
 _SIGNAL_TEXT = {
     signal.SIGSEGV: "segmentation fault", signal.SIGKILL: "killed", signal.SIGABRT: "aborted",
@@ -44,7 +44,7 @@ class ForkServer:
         env["PYTHONDONTWRITEBYTECODE"] = "0"
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "overcast.runtime.zygote", str(theirs.fileno())],
-            pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, env=env, preexec_fn=die_with_parent,
+            pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, env=env, preexec_fn=child_of(os.getpid()),
         )
         theirs.close()
         ours.setblocking(False)

@@ -23,7 +23,7 @@ from overcast.engine import protocol, subjects
 from overcast.engine.connect import connect, ensure_resources
 from overcast.observe import logs
 from overcast.platform import nodes
-from overcast.runtime import check
+from overcast.runtime import check, deps
 from overcast.runtime.config import FunctionConfig, functions_of
 from overcast.runtime.forkserver import ForkServer
 from overcast.runtime.pool import Account, Pool
@@ -87,18 +87,21 @@ class Manager:
         except Exception:  # keep serving what we have; the status shows the revision not applied
             log.exception("could not apply revision %s of stack %s.%s", revision, stage, stack)
 
-    async def code_root(self, stack_state: dict) -> str:
-        """Where this node runs the stack's code: the live directory (dev) or the fetched artifact."""
+    async def code_root(self, stack_state: dict) -> tuple[str, str | None]:
+        """(code directory, installed dependencies) of a stack on this node.
+
+        The code is the live directory (dev) or the fetched artifact; dependencies come from
+        its requirements.txt (installed once per distinct file).
+        """
         code = stack_state["code"]
-        if "path" in code:
-            return code["path"]
-        return str(await artifacts.fetch(self.nc, code["sha256"], self.cache))
+        root = Path(code["path"]) if "path" in code else await artifacts.fetch(self.nc, code["sha256"], self.cache)
+        installed = await deps.ensure(root, self.cache)
+        return str(root), str(installed) if installed else None
 
     async def reconcile(self, stage: str, stack: str, stack_state: dict | None, revision: int) -> None:
         wanted: dict[Key, FunctionConfig] = {}
         if stack_state:
-            root = await self.code_root(stack_state)
-            wanted = {(stage, stack, f.name): f for f in functions_of(stack_state, root)}
+            wanted = {(stage, stack, f.name): f for f in functions_of(stack_state, *await self.code_root(stack_state))}
         for key in [k for k in self.pools if k[:2] == (stage, stack) and k not in wanted]:
             await self._remove(key)
         live = stack_state is not None and "path" in stack_state["code"]
@@ -204,14 +207,7 @@ class Manager:
         self._spawn_task(self._run_check(msg))
 
     async def _run_check(self, msg) -> None:
-        try:
-            stack_state = orjson.loads(msg.data)
-            root = await self.code_root(stack_state)
-            results = await check.trial(self.forkserver, functions_of(stack_state, root), self._register_trial)
-            body = {"node": self.node_id, "functions": results}
-        except Exception as exc:  # report, do not crash: the applier decides
-            log.exception("pre-deploy check failed")
-            body = {"node": self.node_id, "error": f"{type(exc).__name__}: {exc}"}
+        body = await check.answer(msg.data, self.node_id, self.code_root, self.forkserver, self._register_trial)
         await msg.respond(orjson.dumps(body))
 
     def _register_trial(self, env) -> None:

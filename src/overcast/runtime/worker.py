@@ -19,7 +19,6 @@ import sys
 import time
 import traceback
 
-from overcast.process import die_with_parent
 from overcast.runtime import frames
 from overcast.runtime.context import LambdaContext
 from overcast.runtime.loader import InitError, install_fresh_imports, load_handler
@@ -78,9 +77,8 @@ def _flush() -> None:
 
 
 def run(channel_fd: int, log_fd: int, config: dict) -> None:
-    """Entry point in the forked child; never returns."""
+    """Entry point in the forked child (the zygote already tied its life to the zygote's); never returns."""
     global _request_id
-    die_with_parent(signal.SIGKILL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     _redirect_output(log_fd)
@@ -92,6 +90,8 @@ def run(channel_fd: int, log_fd: int, config: dict) -> None:
     root = config["root"]
     os.chdir(root)
     sys.path.insert(0, root)
+    if config.get("deps"):  # the stack's own requirements win over anything the platform installed
+        sys.path.insert(1, config["deps"])
     install_fresh_imports(root)
     _setup_logging()
     sock = socket.socket(fileno=channel_fd)

@@ -48,7 +48,6 @@ def _reap(ctrl: socket.socket) -> None:
 
 
 def serve(ctrl_fd: int) -> None:
-    die_with_parent(signal.SIGKILL)
     ctrl = socket.socket(fileno=ctrl_fd)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the pool decides
     signal.signal(signal.SIGCHLD, lambda *_: _reap(ctrl))
@@ -65,10 +64,14 @@ def serve(ctrl_fd: int) -> None:
                 os.close(fd)
             continue
         channel_fd, log_fd = fds
+        zygote = os.getpid()
         pid = os.fork()
         if pid == 0:
             code = 1
             try:
+                die_with_parent(signal.SIGKILL)
+                if os.getppid() != zygote:  # the zygote died before the line above: no orphans
+                    os._exit(1)
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
                 ctrl.close()
                 worker.run(channel_fd, log_fd, msg["config"])
