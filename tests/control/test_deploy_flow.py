@@ -224,3 +224,17 @@ def test_a_failed_install_fails_the_deploy_not_the_running_stack(platform):
     assert out.returncode == 1
     assert "installing requirements.txt failed" in out.stderr
     assert httpx.get(platform.url + "/pinned/greet").json() == {"v": "running"}
+
+
+def test_a_route_served_by_another_stack_is_refused(platform):
+    a = make_stack(platform.root, "owner")
+    assert platform.deploy(a).returncode == 0
+    b = platform.root / "intruder"
+    b.mkdir()
+    (b / "overcast.yml").write_text(GREET.format(name="intruder", memory=128).replace("/intruder/greet",
+                                                                                     "/owner/greet"))
+    (b / "app.py").write_text("def handler(e, c):\n    return 'intruder'\n")
+    out = platform.deploy(b)
+    assert out.returncode == 1
+    assert "GET /owner/greet is already served by stack 'owner'" in out.stdout
+    assert httpx.get(platform.url + "/owner/greet").json() == {"v": 1}

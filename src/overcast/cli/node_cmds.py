@@ -48,6 +48,13 @@ def register(main: click.Group) -> None:
 
         async def go():
             info = discovery.find(nats_url, directory)
+            if "tokenFile" not in info:  # --nats given: still keep the project's token file current
+                try:
+                    local = discovery.find(None, directory)
+                except OvercastError:
+                    local = {}
+                if local.get("nats") == info["nats"]:
+                    info = local
             nc = await connect(info["nats"], "overcast-cli")
             try:
                 token_file = Path(info["tokenFile"]) if info.get("tokenFile") else None

@@ -66,8 +66,19 @@ async def plan_request(nc: Client, req: dict) -> tuple[Plan, dict | None, int, d
     plan = plan_deploy(stack=stack, stage=stage, current=StoredStack.from_json(current) if current else None,
                        desired=desired, desired_outputs=dict(spec.outputs), imports=imports, deployed=deployed,
                        allow_replace=bool(req.get("allowReplace")), force=bool(req.get("force")))
+    plan.refusals += route_conflicts(stack, desired, deployed)
     new_state = _new_state(plan, current, spec, template, desired, code, req.get("source", "deploy"))
     return plan, current, kv_revision, new_state
+
+
+def route_conflicts(stack: str, desired: dict, deployed: dict[str, StoredStack]) -> list[str]:
+    """A route key is served by one stack per stage: refuse taking one another stack serves."""
+    out = []
+    for rid in sorted(r for r in desired if r.startswith("route:")):
+        for other, stored in sorted(deployed.items()):
+            if rid in stored.resources:
+                out.append(f"{rid.split(':', 1)[1]} is already served by stack '{other}' in this stage")
+    return out
 
 
 def _new_state(plan: Plan, current: dict | None, spec: StackSpec, template: StackSpec, desired: dict,

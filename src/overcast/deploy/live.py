@@ -1,10 +1,11 @@
 """``overcast dev``'s deploys: the stack's live directory as its code.
 
-Dev mode writes the same state documents as ``overcast deploy``, with
-``code: {"path": DIR}`` instead of an uploaded archive: the runtime then runs
-the files in place and sees each edit at the next request. Code that changes
-under the runtime's feet publishes no immutable versions: functions run as
-``$LATEST``, as an unpublished Lambda function does.
+Dev mode plans with the same planner and writes the same state documents as
+``overcast deploy``, with ``code: {"path": DIR}`` instead of an uploaded
+archive: the runtime then runs the files in place and sees each edit at the
+next request. Code that changes under the runtime's feet publishes no
+immutable versions: functions run as ``$LATEST``, as an unpublished Lambda
+function does.
 """
 
 from __future__ import annotations
@@ -15,43 +16,51 @@ import uuid
 from nats.aio.client import Client
 
 from overcast.deploy import state
+from overcast.deploy.applier import route_conflicts
+from overcast.deploy.planner import Plan, plan_deploy
 from overcast.deploy.resources import StoredStack, resolve_imports, resources_of
 from overcast.errors import OvercastError
 from overcast.spec import Stack, substitute_imports
 
+LIVE_CODE = "live"
 
-def live_state(stack: Stack, previous: dict | None, import_values: dict | None = None) -> dict:
-    values = import_values or {}
-    spec_model = substitute_imports(stack.spec, values) if values else stack.spec
-    spec = spec_model.model_dump(mode="json")
+
+class LiveRefused(OvercastError):
+    code = "dev.refused"
+
+
+def live_state(stack: Stack, plan: Plan, resources: dict, spec_model) -> dict:
     return {
-        "stack": stack.spec.stack, "stage": stack.stage, "revision": ((previous or {}).get("revision") or 0) + 1,
+        "stack": stack.spec.stack, "stage": stack.stage, "revision": plan.base_revision + 1,
         "deployedAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "deployId": uuid.uuid4().hex,
-        "source": "dev", "code": {"path": str(stack.root)}, "spec": spec,
-        "template": stack.spec.model_dump(mode="json"), "outputs": dict(spec_model.outputs),
-        "resources": {rid: r.to_json() for rid, r in sorted(resources_of(spec_model, "live").items())},
-        "imports": [{"stack": s, "output": o, "value": v} for (s, o), v in sorted(values.items())],
+        "source": "dev", "code": {"path": str(stack.root)}, "spec": spec_model.model_dump(mode="json"),
+        "template": stack.spec.model_dump(mode="json"), "outputs": dict(plan.outputs),
+        "resources": {rid: r.to_json() for rid, r in sorted(resources.items())},
+        "imports": [{"stack": s, "output": o, "value": v} for (s, o), v in sorted(plan.import_values.items())],
         "versions": {},
     }
 
 
-async def publish_live(nc: Client, stack: Stack) -> int:
-    """Write the dev stack's state if it changed; returns the KV revision serving it."""
+async def publish_live(nc: Client, stack: Stack) -> tuple[int, Plan]:
+    """Plan the dev stack against the stage and write it if it changed: (KV revision serving it, plan).
+
+    Raises LiveRefused with the planner's refusals (unresolved imports, the export rule, route conflicts).
+    """
     previous, kv_revision = await state.read(nc, stack.stage, stack.spec.stack)
-    values = {}
-    if stack.imports:
-        deployed = {name: StoredStack.from_json(doc) for (_, name), doc in
-                    (await state.read_all(nc, stack.stage)).items() if name != stack.spec.stack}
-        values, refused = resolve_imports([(i.stack, i.output) for i in stack.imports], stack=stack.spec.stack,
-                                          stage=stack.stage, deployed=deployed)
-        if refused:
-            raise OvercastError("cannot resolve the stack's imports: " + "; ".join(refused))
-    fresh = live_state(stack, previous, values)
-    if previous is not None and _same(previous, fresh):
-        return kv_revision
-    return await state.write(nc, fresh, expect=kv_revision)
-
-
-def _same(a: dict, b: dict) -> bool:
-    keys = ("spec", "code", "outputs", "imports")
-    return all(a.get(k) == b.get(k) for k in keys)
+    deployed = {name: StoredStack.from_json(doc) for (_, name), doc in
+                (await state.read_all(nc, stack.stage)).items() if name != stack.spec.stack}
+    imports = sorted({(i.stack, i.output) for i in stack.imports})
+    values, _ = resolve_imports(imports, stack=stack.spec.stack, stage=stack.stage, deployed=deployed)
+    spec_model = substitute_imports(stack.spec, values) if len(values) == len(imports) else stack.spec
+    resources = resources_of(spec_model, LIVE_CODE)
+    plan = plan_deploy(stack=stack.spec.stack, stage=stack.stage,
+                       current=StoredStack.from_json(previous) if previous else None, desired=resources,
+                       desired_outputs=dict(spec_model.outputs), imports=imports, deployed=deployed)
+    plan.refusals += route_conflicts(stack.spec.stack, resources, deployed)
+    if not plan.ok:
+        raise LiveRefused("; ".join(plan.refusals))
+    same_code = previous is not None and previous.get("code") == {"path": str(stack.root)}
+    if previous is not None and not plan.changed and same_code:
+        return kv_revision, plan
+    fresh = live_state(stack, plan, resources, spec_model)
+    return await state.write(nc, fresh, expect=kv_revision), plan

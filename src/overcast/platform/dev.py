@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from overcast.deploy import health
 from overcast.deploy.live import publish_live
+from overcast.deploy.render import render_plan
 from overcast.engine.connect import connect
 from overcast.engine.server import EmbeddedNats
 from overcast.errors import EngineError, OvercastError, SpecError
@@ -76,7 +78,7 @@ async def run_dev(opts: DevOptions, out=print) -> None:
             url = engine.start()  # from this thread: the engine's death signal is tied to it
         await node.prepare(url)
         nc = await connect(url, "overcast-dev")
-        revision = await publish_live(nc, stack)
+        revision, _ = await publish_live(nc, stack)
         node.start(url)
         await _wait_ready(nc, stack, revision, node.sup, stop)
         if stop.is_set():
@@ -144,9 +146,10 @@ async def _follow(nc, stack, sup: Supervisor, stop: asyncio.Event, out, engine) 
                 "of `overcast dev`; change not applied")
             continue
         try:
-            revision = await publish_live(nc, fresh)
+            revision, plan = await publish_live(nc, fresh)
         except OvercastError as exc:
             out(f"overcast: {stack.file.name} not applied, still serving the previous revision: {exc.message}")
             continue
         await _wait_ready(nc, fresh, revision, sup, stop)
+        out(render_plan(plan, color=sys.stderr.isatty()).rstrip("\n"))
         out(f"overcast: {stack.file.name} applied (revision {revision})")
