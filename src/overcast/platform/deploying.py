@@ -9,6 +9,7 @@ stacks they import from).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -60,9 +61,19 @@ def deploy_all(control: Control, stacks: list[Stack], *, force: bool, allow_repl
             results.append({"stack": stack.spec.stack, "applied": False, "declined": True})
             return results
         req["expectRevision"] = answer["expectRevision"]
-        result = control.call("POST", "/v1/deploy", json=req)
+        with _progress(color, f"applying {stack.stage}.{stack.spec.stack}: installing dependencies, starting the "
+                              "new functions on every node, switching traffic"):
+            result = control.call("POST", "/v1/deploy", json=req)
         echo(f"deployed {stack.stage}.{stack.spec.stack} revision {result.get('revision')}"
              + "".join(f"\n  then redeployed {r['stack']} (revision {r['revision']})"
                        for r in result.get("redeployed") or []))
         results.append({"stack": stack.spec.stack, **result})
     return results
+
+
+def _progress(show: bool, text: str):
+    """A spinner on the terminal while the platform works (nothing when output is not a terminal)."""
+    if not show:
+        return contextlib.nullcontext()
+    from rich.console import Console
+    return Console(stderr=True).status(text)
