@@ -79,6 +79,8 @@ class ControlApp:
         body = await _read(receive)
         if not auth.check(headers.get(b"authorization"), await self.service.token_digest()):
             return 401, {"message": "Unauthorized"}
+        if body is None:
+            return 413, {"message": f"request body over {MAX_BODY} bytes", "code": "control.too_large"}
         for method, pattern, name in _ROUTES:
             m = pattern.match(scope["path"])
             if m and scope["method"] == method:
@@ -99,7 +101,8 @@ class ControlApp:
             return 500, {"message": "Internal Server Error", "code": "control.internal"}
 
 
-async def _read(receive) -> bytes:
+async def _read(receive) -> bytes | None:
+    """The request body; None once it is over MAX_BODY (the rest is drained, not kept)."""
     chunks, size = [], 0
     while True:
         message = await receive()
@@ -107,9 +110,8 @@ async def _read(receive) -> bytes:
             break
         chunk = message.get("body", b"")
         size += len(chunk)
-        if size > MAX_BODY:
-            raise OvercastError("request body too large")
-        chunks.append(chunk)
+        if size <= MAX_BODY:
+            chunks.append(chunk)
         if not message.get("more_body", False):
             break
-    return b"".join(chunks)
+    return b"".join(chunks) if size <= MAX_BODY else None

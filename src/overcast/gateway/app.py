@@ -9,10 +9,8 @@ in-process shortcut, so a worker on another host answers the same way.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import time
-from dataclasses import dataclass
 
 import orjson
 from nats.errors import NoRespondersError
@@ -24,26 +22,16 @@ from overcast.engine import protocol, subjects
 from overcast.engine.connect import connect, ensure_resources
 from overcast.engine.requests import Requester
 from overcast.gateway import responses
-from overcast.gateway.events import api_id_for, build_http_event, new_lambda_request_id, new_request_id
+from overcast.gateway.events import build_http_event, new_lambda_request_id, new_request_id
+from overcast.gateway.mounts import Target, build_table
 from overcast.gateway.routing import RouteTable
 from overcast.platform import nodes
 from overcast.runtime.config import ACCOUNT_ID
-from overcast.spec.routes import DEFAULT, RouteKey, parse_route_key
+from overcast.spec.routes import DEFAULT
 
 log = logging.getLogger("overcast.gateway")
 # How long past the function's own timeout we wait for the runtime to answer.
 REPLY_MARGIN_S = 5.0
-
-
-@dataclass(frozen=True, slots=True)
-class Target:
-    stage: str
-    stack: str
-    function: str
-    subject: str
-    timeout: int
-    api_id: str
-    route_key: str  # as declared (the event's routeKey), before any stage prefix
 
 
 class Gateway:
@@ -111,22 +99,7 @@ class Gateway:
         self.table = self._build_table()
 
     def _build_table(self) -> RouteTable:
-        entries, seen = [], {}
-        for (stage, stack), stack_state in sorted(self.states.items()):
-            api_id = api_id_for(f"{stage}.{stack}")
-            for fname, fn in stack_state["spec"]["functions"].items():
-                target_of = functools.partial(Target, stage, stack, fname, subjects.invoke(stage, stack, fname),
-                                              fn["timeout"], api_id)
-                for text in fn.get("routes") or []:
-                    declared = parse_route_key(text)
-                    for key in _mounted(declared, stage, stage == self.default_stage):
-                        if key.key in seen:
-                            log.warning("route %s of %s.%s is already served by %s; ignored", key.key, stack,
-                                        fname, seen[key.key])
-                            continue
-                        seen[key.key] = f"{stage}.{stack}.{fname}"
-                        entries.append((key, target_of(declared.key)))
-        return RouteTable(entries)
+        return build_table(self.states, self.default_stage)
 
     async def _status(self, msg) -> None:
         await msg.respond(orjson.dumps({"role": "gateway", "node": self.node_id, "stacks": self.applied,
@@ -193,16 +166,6 @@ def _to_http(reply: protocol.Reply, target: Target) -> responses.HttpResponse:
     if reply.status == protocol.THROTTLED:
         return responses.too_many_requests(info.get("limit"), info.get("limitValue"))
     return responses.payload_too_large(info.get("limit"), info.get("limitValue"))
-
-
-def _mounted(declared: RouteKey, stage: str, at_root: bool) -> list[RouteKey]:
-    """Where a declared route is served: under ``/STAGE``, and as declared for the default stage."""
-    if declared.is_default:
-        under = parse_route_key(f"ANY /{stage}/{{proxy+}}")
-    else:
-        path = declared.key.split(" ", 1)[1]
-        under = parse_route_key(f"{declared.method} /{stage}{'' if path == '/' else path}")
-    return [under, declared] if at_root else [under]
 
 
 async def _read_body(receive, max_bytes: int) -> bytes | None:
