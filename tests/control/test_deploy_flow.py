@@ -238,3 +238,25 @@ def test_a_route_served_by_another_stack_is_refused(platform):
     assert out.returncode == 1
     assert "GET /owner/greet is already served by stack 'owner'" in out.stdout
     assert httpx.get(platform.url + "/owner/greet").json() == {"v": 1}
+
+
+def test_versions_and_aliases(platform):
+    d = make_stack(platform.root, "aliased", body='{"v": "one", "version": context.function_version}')
+    assert platform.deploy(d).returncode == 0
+    (d / "app.py").write_text('def handler(event, context):\n    return {"v": "two", "version": context.function_version}\n')
+    assert platform.deploy(d).returncode == 0
+    url = platform.url + "/aliased/greet"
+    assert httpx.get(url).json() == {"v": "two", "version": "2"}
+    old = platform.cli("invoke", "aliased.greet", "--qualifier", "1")
+    assert old.returncode == 1 and "not served" in old.stderr  # no alias points at version 1
+    out = platform.control("alias", "aliased.greet", "stable", "1")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(platform.cli("invoke", "aliased.greet", "--qualifier", "stable").stdout) == \
+        {"v": "one", "version": "1"}
+    assert json.loads(platform.cli("invoke", "aliased.greet").stdout)["v"] == "two"  # live
+    # moving live back is an instant rollback of the routes, with no new code
+    assert platform.control("alias", "aliased.greet", "live", "1").returncode == 0
+    assert httpx.get(url).json() == {"v": "one", "version": "1"}
+    assert json.loads(platform.cli("invoke", "aliased.greet", "--qualifier", "$LATEST").stdout)["v"] == "two"
+    missing = platform.control("alias", "aliased.greet", "live", "9")
+    assert missing.returncode == 1 and "version 9 of greet was never published" in missing.stderr

@@ -20,7 +20,7 @@ functions:
 
 
 def environments(p) -> int:
-    return sum(status["pools"]["dev.elastic.work"]["environments"] for status in p.status("runtime"))
+    return sum(status["pools"]["dev.elastic.work.latest"]["environments"] for status in p.status("runtime"))
 
 
 def test_pool_grows_with_concurrency_and_shrinks_when_idle(tmp_path):

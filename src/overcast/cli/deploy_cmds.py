@@ -181,6 +181,30 @@ def register(main: click.Group) -> None:
         _run(work)
 
     @main.command()
+    @click.argument("target", metavar="STACK.FUNCTION")
+    @click.argument("alias")
+    @click.argument("version", type=int)
+    @click.option("--stage", default="dev", show_default=True)
+    @_endpoint_options
+    def alias(target, alias, version, stage, endpoint, token):
+        """Point ALIAS of STACK.FUNCTION at a published VERSION (`live` is what routes invoke)."""
+        stack, dot, function = target.partition(".")
+        if not dot or not stack or not function:
+            raise click.BadParameter("expected STACK.FUNCTION", param_hint="STACK.FUNCTION")
+
+        def work():
+            control = _control(endpoint, token)
+            try:
+                result = control.call("POST", f"/v1/stacks/{stage}/{stack}/aliases",
+                                      json={"function": function, "alias": alias, "version": version})
+            finally:
+                control.close()
+            click.echo(f"{stage}.{stack}.{function}: {alias} -> {version} "
+                       f"(aliases {json.dumps(result['aliases'], sort_keys=True)})")
+
+        _run(work)
+
+    @main.command()
     @click.argument("stack")
     @click.option("--stage", default="dev", show_default=True)
     @click.option("--to", "to", type=int, help="Revision to go back to (default: the one before).")

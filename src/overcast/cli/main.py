@@ -100,8 +100,9 @@ def _with_platform(fn):
 @click.argument("function")
 @click.option("--data", default="{}", show_default=True, help="Event JSON.")
 @click.option("--data-file", type=click.File("rb"), help="Read the event JSON from a file ('-' for stdin).")
+@click.option("--qualifier", help="Alias, version number or $LATEST (default: the live alias).")
 @_with_platform
-def invoke(function: str, data: str, data_file, nats_url, directory, stage) -> None:
+def invoke(function: str, data: str, data_file, qualifier, nats_url, directory, stage) -> None:
     """Invoke FUNCTION (name or STACK.NAME) and print its result and log tail."""
     from overcast.engine import protocol
     from overcast.platform.client import invoke as do_invoke
@@ -112,7 +113,8 @@ def invoke(function: str, data: str, data_file, nats_url, directory, stage) -> N
         json.loads(raw)
     except ValueError as exc:
         raise click.BadParameter(f"the event is not valid JSON: {exc}", param_hint="--data") from None
-    stack, fname, reply = _connect_and(nats_url, directory, lambda nc: do_invoke(nc, function, raw, stage=stage))
+    stack, fname, reply = _connect_and(nats_url, directory, lambda nc: do_invoke(nc, function, raw, stage=stage,
+                                                                              qualifier=qualifier))
     click.echo(reply.payload.decode("utf-8", "replace"))
     tail = log_tail(reply)
     if tail:

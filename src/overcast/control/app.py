@@ -9,6 +9,7 @@ answered ``401 {"message": "Unauthorized"}`` and nothing more. Errors are
     GET    /v1/stacks/STAGE/STACK/outputs
     GET    /v1/stacks/STAGE/STACK/history
     POST   /v1/stacks/STAGE/STACK/rollback        {"to": revision | null}
+    POST   /v1/stacks/STAGE/STACK/aliases         {"function", "alias", "version"}
     DELETE /v1/stacks/STAGE/STACK?deleteData=1
     GET    /v1/code/SHA                           {"exists": bool}
     PUT    /v1/code/SHA                           upload a code archive
@@ -36,6 +37,7 @@ _ROUTES: list[tuple[str, re.Pattern, str]] = [
     ("GET", re.compile(r"^/v1/stacks/([^/]+)/([^/]+)/outputs$"), "outputs"),
     ("GET", re.compile(r"^/v1/stacks/([^/]+)/([^/]+)/history$"), "history"),
     ("POST", re.compile(r"^/v1/stacks/([^/]+)/([^/]+)/rollback$"), "rollback"),
+    ("POST", re.compile(r"^/v1/stacks/([^/]+)/([^/]+)/aliases$"), "alias"),
     ("DELETE", re.compile(r"^/v1/stacks/([^/]+)/([^/]+)$"), "remove"),
     ("GET", re.compile(r"^/v1/code/([0-9a-f]{64})$"), "code_exists"),
     ("PUT", re.compile(r"^/v1/code/([0-9a-f]{64})$"), "code_upload"),

@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 from overcast.control import auth
-from overcast.deploy import applier, artifacts, state
+from overcast.deploy import aliases, applier, artifacts, state
 from overcast.deploy.render import render_plan
 from overcast.engine.connect import connect, ensure_resources
 from overcast.errors import OvercastError
@@ -65,7 +65,8 @@ class Service:
         return {"outputs": (await self._doc(stage, stack)).get("outputs") or {}}
 
     async def history(self, stage: str, stack: str, **_) -> dict:
-        entries = await state.history(self.nc, stage, stack)
+        entries = [(kv, doc) for kv, doc in await state.history(self.nc, stage, stack)
+                   if doc is None or doc.get("phase") != "staged"]
         if not entries:
             raise NotDeployed(f"stack {stack!r} has no history in stage {stage!r}")
         return {"history": [
@@ -98,6 +99,14 @@ class Service:
 
     async def remove(self, stage: str, stack: str, *, query, **_) -> dict:
         return await applier.remove(self.nc, stage, stack, delete_data=query.get("deleteData") in ("1", "true"))
+
+    async def alias(self, stage: str, stack: str, *, payload, **_) -> dict:
+        body = payload or {}
+        try:
+            function, name, version = body["function"], body["alias"], int(body["version"])
+        except (KeyError, TypeError, ValueError):
+            raise applier.BadRequest('alias request needs {"function", "alias", "version": number}') from None
+        return await aliases.set_alias(self.nc, stage, stack, function, name, version)
 
     async def rollback(self, stage: str, stack: str, *, payload, **_) -> dict:
         to = (payload or {}).get("to")

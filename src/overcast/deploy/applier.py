@@ -15,19 +15,16 @@ from __future__ import annotations
 import time
 import uuid
 
-import orjson
 from nats.aio.client import Client
 
-from overcast.deploy import artifacts, health, state
+from overcast.deploy import artifacts, state, versions
 from overcast.deploy.planner import CREATE, UPDATE, Plan, plan_deploy, plan_remove
+from overcast.deploy.precheck import precheck
 from overcast.deploy.resources import StoredStack, resolve_imports, resources_of
-from overcast.engine import subjects
+from overcast.deploy.switch import SwitchFailed, switch
+from overcast.deploy.versions import LIVE
 from overcast.errors import OvercastError
-from overcast.platform import nodes
 from overcast.spec import StackSpec, substitute_imports
-
-CHECK_TIMEOUT_S = 30.0
-APPLY_TIMEOUT_S = 30.0
 
 
 class DeployRefused(OvercastError):
@@ -83,12 +80,16 @@ def route_conflicts(stack: str, desired: dict, deployed: dict[str, StoredStack])
 
 def _new_state(plan: Plan, current: dict | None, spec: StackSpec, template: StackSpec, desired: dict,
                code: str, source: str) -> dict:
+    """The next state document; functions whose code or configuration changed get a new version,
+    and their ``live`` alias follows it."""
     versions = dict((current or {}).get("versions") or {})
     for action in plan.actions:
         if action.kind == "function" and action.action in (CREATE, UPDATE):
             name = action.id.split(":", 1)[1]
             versions[name] = versions.get(name, 0) + 1
     versions = {name: versions[name] for name in spec.functions}
+    old_aliases = (current or {}).get("aliases") or {}
+    aliases = {name: {**old_aliases.get(name, {}), LIVE: versions[name]} for name in spec.functions}
     return {
         "stack": plan.stack, "stage": plan.stage, "revision": plan.base_revision + 1,
         "deployedAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "deployId": uuid.uuid4().hex,
@@ -97,40 +98,23 @@ def _new_state(plan: Plan, current: dict | None, spec: StackSpec, template: Stac
         "resources": {rid: r.to_json() for rid, r in sorted(desired.items())},
         "outputs": dict(plan.outputs),
         "imports": [{"stack": s, "output": o, "value": v} for (s, o), v in sorted(plan.import_values.items())],
-        "versions": versions,
+        "versions": versions, "aliases": aliases,
     }
 
 
-async def precheck(nc: Client, new_state: dict, timeout: float = CHECK_TIMEOUT_S) -> list[str]:
-    """Ask every live runtime process to start the new revision's functions; the failures, if any."""
-    runtimes = await nodes.live(nc, "runtime")
-    if not runtimes:
-        return ["no runtime process is running on the platform"]
-    inbox = nc.new_inbox()
-    sub = await nc.subscribe(inbox)
-    failures, answered = [], set()
-    try:
-        await nc.publish(subjects.CHECK, state.encode(new_state), reply=inbox)
-        deadline = time.monotonic() + timeout
-        while len(answered) < len(runtimes) and time.monotonic() < deadline:
-            try:
-                msg = await sub.next_msg(timeout=max(0.05, deadline - time.monotonic()))
-            except Exception:  # nats TimeoutError
-                break
-            body = orjson.loads(msg.data)
-            answered.add(body.get("node"))
-            if body.get("error"):
-                failures.append(f"runtime {body.get('node')}: {body['error']}")
-            for fn, result in sorted((body.get("functions") or {}).items()):
-                if not result["ok"]:
-                    err = result.get("error") or {}
-                    failures.append(f"function {fn} does not start: {err.get('errorType')}: {err.get('errorMessage')}")
-    finally:
-        await sub.unsubscribe()
-    missing = len(runtimes) - len(answered)
-    if missing > 0 and not failures:
-        failures.append(f"{missing} runtime process(es) did not answer the pre-deploy check in {timeout:.0f} s")
-    return sorted(set(failures))
+def published(new_state: dict, current: dict | None) -> list[str]:
+    """Functions whose newest version is new in ``new_state`` (to be published)."""
+    before = (current or {}).get("versions") or {}
+    return [fn for fn, v in new_state["versions"].items() if before.get(fn) != v]
+
+
+async def publish_versions(nc: Client, new_state: dict, functions: list[str]) -> None:
+    for fn in functions:
+        await versions.publish(nc, new_state["stage"], new_state["stack"], fn, new_state["versions"][fn], {
+            "function": fn, "version": new_state["versions"][fn], "code": new_state["code"],
+            "spec": new_state["spec"]["functions"][fn], "publishedAt": new_state["deployedAt"],
+            "revision": new_state["revision"],
+        })
 
 
 async def apply(nc: Client, req: dict) -> dict:
@@ -150,12 +134,11 @@ async def apply(nc: Client, req: dict) -> dict:
     if failures:
         raise DeployFailed("deploy failed before any traffic moved; the previous revision keeps serving:\n  "
                            + "\n  ".join(failures), plan=plan.to_json())
-    written = await state.write(nc, new_state, expect=kv_revision)
+    await publish_versions(nc, new_state, published(new_state, current))
     try:
-        await health.wait_applied(nc, plan.stage, plan.stack, written, APPLY_TIMEOUT_S)
-    except health.NotApplied as exc:
-        await _restore(nc, plan.stage, plan.stack, current, written)
-        raise DeployFailed(f"rolled back to the previous revision: {exc.message}", plan=plan.to_json()) from None
+        written = await switch(nc, current, new_state, kv_revision)
+    except SwitchFailed as exc:
+        raise DeployFailed(f"rolled back to the previous revision: {exc.reason}", plan=plan.to_json()) from None
     redeployed = []
     for importer in plan.redeploy:  # --force: importers pick up the changed exports
         redeployed.append(await redeploy(nc, plan.stage, importer))
@@ -180,14 +163,6 @@ async def redeploy(nc: Client, stage: str, stack: str) -> dict:
     return {"stack": stack, "revision": result.get("revision"), "applied": result.get("applied")}
 
 
-async def _restore(nc: Client, stage: str, stack: str, previous: dict | None, written: int) -> None:
-    if previous is None:
-        await state.delete(nc, stage, stack)
-        return
-    back = dict(previous, source="rollback", deployedAt=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
-    await state.write(nc, back, expect=written)
-
-
 async def remove(nc: Client, stage: str, stack: str, delete_data: bool) -> dict:
     current, _ = await state.read(nc, stage, stack)
     if current is None:
@@ -202,7 +177,8 @@ async def remove(nc: Client, stage: str, stack: str, delete_data: bool) -> dict:
 
 async def rollback(nc: Client, stage: str, stack: str, to: int | None) -> dict:
     """Deploy an earlier revision's document again (as a new revision)."""
-    entries = [(kv, doc) for kv, doc in await state.history(nc, stage, stack) if doc is not None]
+    entries = [(kv, doc) for kv, doc in await state.history(nc, stage, stack)
+               if doc is not None and doc.get("phase") != "staged"]
     current, kv_revision = await state.read(nc, stage, stack)
     if current is None or not entries:
         raise OvercastError(f"stack {stack!r} is not deployed in stage {stage!r}")

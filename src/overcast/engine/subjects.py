@@ -19,14 +19,17 @@ LOGS_WILDCARD = f"{PREFIX}.logs.>"
 STATUS = f"{PREFIX}.status"
 
 
-def invoke(stage: str, stack: str, function: str) -> str:
-    """Subject a synchronous invocation of a stage's ``stack.function`` is requested on."""
-    return f"{PREFIX}.invoke.{stage}.{stack}.{function}"
+def invoke(stage: str, stack: str, function: str, version: str) -> str:
+    """Subject a synchronous invocation of one version of a function is requested on.
+
+    ``version`` is a published version number, or ``latest`` for code run from a live directory.
+    """
+    return f"{PREFIX}.invoke.{stage}.{stack}.{function}.{version}"
 
 
-def pool_group(stage: str, stack: str, function: str) -> str:
-    """Queue group shared by every pool serving the function (any host)."""
-    return f"{PREFIX}.pool.{stage}.{stack}.{function}"
+def pool_group(stage: str, stack: str, function: str, version: str) -> str:
+    """Queue group shared by every pool serving that version (any host)."""
+    return f"{PREFIX}.pool.{stage}.{stack}.{function}.{version}"
 
 
 def logs(stage: str, stack: str, function: str) -> str:

@@ -12,6 +12,7 @@ import functools
 import logging
 from dataclasses import dataclass
 
+from overcast.deploy import versions
 from overcast.engine import subjects
 from overcast.gateway.events import api_id_for
 from overcast.gateway.routing import RouteTable
@@ -37,7 +38,8 @@ def build_table(states: dict[tuple[str, str], dict], default_stage: str) -> Rout
     for (stage, stack), stack_state in sorted(states.items()):
         api_id = api_id_for(f"{stage}.{stack}")
         for fname, fn in stack_state["spec"]["functions"].items():
-            target_of = functools.partial(Target, stage, stack, fname, subjects.invoke(stage, stack, fname),
+            version = versions.resolve(stack_state, fname, versions.LIVE)
+            target_of = functools.partial(Target, stage, stack, fname, subjects.invoke(stage, stack, fname, version),
                                           fn["timeout"], api_id)
             for text in fn.get("routes") or []:
                 declared = parse_route_key(text)

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeout
 
+from overcast.deploy import versions
 from overcast.deploy.state import read_all
 from overcast.engine import protocol, subjects
 from overcast.errors import FunctionNotFound, OvercastError
@@ -35,13 +36,18 @@ def resolve(states: dict[tuple[str, str], dict], name: str) -> tuple[str, str, d
     raise FunctionNotFound(f"{name} is ambiguous: {names}; name it as STACK.FUNCTION")
 
 
-async def invoke(nc, name: str, payload: bytes, *, stage: str = "dev",
+async def invoke(nc, name: str, payload: bytes, *, stage: str = "dev", qualifier: str | None = None,
                  tail: bool = True) -> tuple[str, str, protocol.Reply]:
-    """Invoke synchronously; returns (stack, function, reply)."""
-    stack, fname, fn = resolve(await read_all(nc, stage), name)
+    """Invoke synchronously (``qualifier``: alias, version number or $LATEST; default live)."""
+    states = await read_all(nc, stage)
+    stack, fname, fn = resolve(states, name)
+    try:
+        version = versions.resolve(states[(stage, stack)], fname, qualifier)
+    except KeyError as exc:
+        raise FunctionNotFound(str(exc).strip('"')) from None
     inv = protocol.Invocation(str(uuid.uuid4()), payload, log_tail=tail)
     try:
-        msg = await nc.request(subjects.invoke(stage, stack, fname), protocol.encode_invocation(inv),
+        msg = await nc.request(subjects.invoke(stage, stack, fname, version), protocol.encode_invocation(inv),
                                timeout=fn["timeout"] + 10)
     except NoRespondersError:
         raise OvercastError(f"no runtime serves {stack}.{fname}: is the platform running?") from None

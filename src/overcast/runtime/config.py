@@ -72,18 +72,22 @@ def new_log_stream(version: str, today: str) -> str:
     return f"{today}/[{version}]{uuid.uuid4().hex}"
 
 
+def function_config(stage: str, stack: str, name: str, fn: dict, root: str, deps: str | None,
+                    version: str = "$LATEST") -> FunctionConfig:
+    """One function (its stack-file entry ``fn``) of one version, with its code at ``root`` on this node."""
+    return FunctionConfig(
+        stage=stage, stack=stack, name=name, handler=fn["handler"], root=root, memory=fn["memory"],
+        timeout=fn["timeout"], environment=dict(fn.get("environment") or {}), concurrency=fn.get("concurrency"),
+        version=version, deps=deps,
+    )
+
+
 def functions_of(state: dict, root: str, deps: str | None = None) -> list[FunctionConfig]:
-    """The functions a stack state (as written to the desired-state bucket) declares.
+    """The functions of a stack state (as written to the desired-state bucket), at their newest version.
 
     ``root`` is where this node has the stack's code (the live directory in dev).
     """
     spec = state["spec"]
     versions = state.get("versions") or {}
-    out = []
-    for name, fn in spec["functions"].items():
-        out.append(FunctionConfig(
-            stage=state["stage"], stack=spec["stack"], name=name, handler=fn["handler"], root=root,
-            memory=fn["memory"], timeout=fn["timeout"], environment=dict(fn.get("environment") or {}),
-            concurrency=fn.get("concurrency"), version=str(versions.get(name, "$LATEST")), deps=deps,
-        ))
-    return out
+    return [function_config(state["stage"], spec["stack"], name, fn, root, deps, str(versions.get(name, "$LATEST")))
+            for name, fn in spec["functions"].items()]

@@ -18,19 +18,19 @@ import orjson
 from nats.aio.client import Client
 
 from overcast import limits
-from overcast.deploy import artifacts, state
+from overcast.deploy import artifacts, state, versions
 from overcast.engine import protocol, subjects
 from overcast.engine.connect import connect, ensure_resources
 from overcast.observe import logs
 from overcast.platform import nodes
 from overcast.runtime import check, deps
-from overcast.runtime.config import FunctionConfig, functions_of
+from overcast.runtime.config import FunctionConfig, function_config
 from overcast.runtime.forkserver import ForkServer
 from overcast.runtime.pool import Account, Pool
 from overcast.runtime.watch import CodeWatcher
 
 log = logging.getLogger("overcast.runtime")
-Key = tuple[str, str, str]  # stage, stack, function
+Key = tuple[str, str, str, str]  # stage, stack, function, version ("latest" for a live directory)
 
 
 class Manager:
@@ -46,6 +46,7 @@ class Manager:
         self.subs: dict[Key, object] = {}
         self.watchers: dict[tuple[str, str], CodeWatcher] = {}
         self.applied: dict[str, int] = {}
+        self.draining: list[Pool] = []  # versions no alias points at any more, finishing their last calls
         self.trials: dict[int, object] = {}
         self._tasks: set[asyncio.Task] = set()
         self.logs: logs.LogBatcher | None = None
@@ -74,7 +75,7 @@ class Manager:
             await self.logs.flush()
         for sub in self.subs.values():
             await sub.unsubscribe()
-        for pool in self.pools.values():
+        for pool in [*self.pools.values(), *self.draining]:
             pool.close()
         self.forkserver.stop()
         if self.nc is not None:
@@ -98,12 +99,33 @@ class Manager:
         installed = await deps.ensure(root, self.cache)
         return str(root), str(installed) if installed else None
 
+    async def wanted(self, stage: str, stack: str, stack_state: dict) -> dict[Key, FunctionConfig]:
+        """Every (function, version) the stack's state asks this node to serve."""
+        root, installed = await self.code_root(stack_state)
+        newest = stack_state.get("versions") or {}
+        out: dict[Key, FunctionConfig] = {}
+        for name, fn in stack_state["spec"]["functions"].items():
+            if name not in newest:  # a live directory (overcast dev): unpublished $LATEST
+                out[(stage, stack, name, versions.LATEST_TOKEN)] = function_config(
+                    stage, stack, name, fn, root, installed)
+                continue
+            for v in sorted(versions.served(stack_state, name)):
+                if v == newest[name]:
+                    out[(stage, stack, name, str(v))] = function_config(stage, stack, name, fn, root, installed, str(v))
+                    continue
+                record = await versions.read(self.nc, stage, stack, name, v)
+                if record is None:
+                    log.warning("version %s of %s.%s.%s is not published; not served", v, stage, stack, name)
+                    continue
+                vroot, vdeps = await self.code_root(record)
+                out[(stage, stack, name, str(v))] = function_config(stage, stack, name, record["spec"], vroot,
+                                                                    vdeps, str(v))
+        return out
+
     async def reconcile(self, stage: str, stack: str, stack_state: dict | None, revision: int) -> None:
-        wanted: dict[Key, FunctionConfig] = {}
-        if stack_state:
-            wanted = {(stage, stack, f.name): f for f in functions_of(stack_state, *await self.code_root(stack_state))}
+        wanted = await self.wanted(stage, stack, stack_state) if stack_state else {}
         for key in [k for k in self.pools if k[:2] == (stage, stack) and k not in wanted]:
-            await self._remove(key)
+            await self._retire(key)
         live = stack_state is not None and "path" in stack_state["code"]
         watcher = self.watchers.get((stage, stack))
         if watcher is not None and (not live or watcher.root != stack_state["code"]["path"]):
@@ -113,7 +135,7 @@ class Manager:
         for key, cfg in wanted.items():
             pool = self.pools.get(key)
             if pool is None:
-                await self._add(cfg)
+                await self._add(key, cfg)
             elif pool.cfg != cfg:
                 pool.cfg = cfg
                 pool.code_changed = self._code_changed(stage, stack)
@@ -139,9 +161,8 @@ class Manager:
 
         return changed
 
-    async def _add(self, cfg: FunctionConfig) -> None:
+    async def _add(self, key: Key, cfg: FunctionConfig) -> None:
         pool = Pool(cfg, self.forkserver, self.account, self._publish_logs, self._code_changed(cfg.stage, cfg.stack))
-        key = (cfg.stage, cfg.stack, cfg.name)
         self.pools[key] = pool
 
         async def on_request(msg) -> None:
@@ -150,11 +171,14 @@ class Manager:
         self.subs[key] = await self.nc.subscribe(
             subjects.invoke(*key), queue=subjects.pool_group(*key), cb=on_request)
 
-    async def _remove(self, key: Key) -> None:
+    async def _retire(self, key: Key) -> None:
+        """Stop taking requests for ``key``; calls in flight finish on their environments."""
         sub = self.subs.pop(key, None)
         if sub is not None:
-            await sub.unsubscribe()
-        self.pools.pop(key).close()
+            await sub.drain()  # requests already delivered to us are still admitted and answered
+        pool = self.pools.pop(key)
+        pool.renew()  # idle environments go now, busy ones when their call ends
+        self.draining.append(pool)
 
     # -- requests -------------------------------------------------------------
     async def _on_request(self, pool: Pool, msg) -> None:
@@ -219,7 +243,7 @@ class Manager:
         if trial_env is not None:
             trial_env.exited(status)
             return
-        for pool in self.pools.values():
+        for pool in [*self.pools.values(), *self.draining]:
             if pid in pool.by_pid:
                 pool.exited(pid, status)
                 return
@@ -229,6 +253,7 @@ class Manager:
             await asyncio.sleep(min(1.0, self.idle_timeout / 2))
             for pool in self.pools.values():
                 pool.reap_idle(self.idle_timeout)
+            self.draining = [p for p in self.draining if p.envs]
 
     async def _status(self, msg) -> None:
         pools = {".".join(k): {"environments": len(p.envs), "idle": len(p.idle), "active": p.active,
