@@ -25,6 +25,7 @@ from urllib.parse import parse_qs
 
 import orjson
 
+from overcast.asgi import lifespan, read_body
 from overcast.control import auth
 from overcast.control.service import Service
 from overcast.errors import OvercastError
@@ -52,7 +53,7 @@ class ControlApp:
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "lifespan":
-            await self._lifespan(receive, send)
+            await lifespan(receive, send, self.service.start, self.service.stop)
             return
         if scope["type"] != "http":
             return
@@ -61,24 +62,9 @@ class ControlApp:
                     "headers": [(b"content-type", b"application/json")]})
         await send({"type": "http.response.body", "body": orjson.dumps(body)})
 
-    async def _lifespan(self, receive, send) -> None:
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                try:
-                    await self.service.start()
-                except Exception as exc:
-                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
-                    return
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                await self.service.stop()
-                await send({"type": "lifespan.shutdown.complete"})
-                return
-
     async def _handle(self, scope, receive) -> tuple[int, object]:
         headers = dict(scope["headers"])
-        body = await _read(receive)
+        body = await read_body(receive, MAX_BODY)
         if not auth.check(headers.get(b"authorization"), await self.service.token_digest()):
             return 401, {"message": "Unauthorized"}
         if body is None:
@@ -101,19 +87,3 @@ class ControlApp:
         except Exception:  # ours: logged here, never shown to the client
             log.exception("control request %s %s failed", scope["method"], scope["path"])
             return 500, {"message": "Internal Server Error", "code": "control.internal"}
-
-
-async def _read(receive) -> bytes | None:
-    """The request body; None once it is over MAX_BODY (the rest is drained, not kept)."""
-    chunks, size = [], 0
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size <= MAX_BODY:
-            chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks) if size <= MAX_BODY else None

@@ -17,6 +17,7 @@ from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeout
 
 from overcast import limits
+from overcast.asgi import lifespan, read_body
 from overcast.deploy import state
 from overcast.engine import protocol, subjects
 from overcast.engine.connect import connect, ensure_resources
@@ -54,22 +55,7 @@ class Gateway:
         if kind == "http":
             await self._http(scope, receive, send)
         elif kind == "lifespan":
-            await self._lifespan(receive, send)
-
-    async def _lifespan(self, receive, send) -> None:
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                try:
-                    await self.start()
-                except Exception as exc:
-                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
-                    return
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                await self.stop()
-                await send({"type": "lifespan.shutdown.complete"})
-                return
+            await lifespan(receive, send, self.start, self.stop)
 
     async def start(self) -> None:
         self.nc = await connect(self.nats_url, f"overcast-gateway-{self.node_id}")
@@ -121,7 +107,7 @@ class Gateway:
         raw_path = scope["raw_path"].decode("latin-1") if scope.get("raw_path") else scope["path"]
         match = self.table.match(scope["method"], raw_path)
         limit = limits.LIMITS["lambda.sync_request_payload"]
-        body = await _read_body(receive, limit.value)
+        body = await read_body(receive, limit.value)
         if match is None:
             return responses.not_found()
         if body is None:
@@ -166,26 +152,3 @@ def _to_http(reply: protocol.Reply, target: Target) -> responses.HttpResponse:
     if reply.status == protocol.THROTTLED:
         return responses.too_many_requests(info.get("limit"), info.get("limitValue"))
     return responses.payload_too_large(info.get("limit"), info.get("limitValue"))
-
-
-async def _read_body(receive, max_bytes: int) -> bytes | None:
-    """The whole request body, or None once it exceeds ``max_bytes`` (the rest is drained)."""
-    chunks: list[bytes] = []
-    size = 0
-    too_big = False
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > max_bytes:
-            too_big = True
-            chunks.clear()
-        elif chunk:
-            chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-    if too_big:
-        return None
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks)

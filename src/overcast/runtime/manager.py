@@ -18,19 +18,19 @@ import orjson
 from nats.aio.client import Client
 
 from overcast import limits
-from overcast.deploy import artifacts, state, versions
+from overcast.deploy import state
 from overcast.engine import protocol, subjects
 from overcast.engine.connect import connect, ensure_resources
 from overcast.observe import logs
 from overcast.platform import nodes
-from overcast.runtime import check, deps
-from overcast.runtime.config import FunctionConfig, function_config
+from overcast.runtime import check, serving
+from overcast.runtime.config import FunctionConfig
 from overcast.runtime.forkserver import ForkServer
 from overcast.runtime.pool import Account, Pool
 from overcast.runtime.watch import CodeWatcher
 
 log = logging.getLogger("overcast.runtime")
-Key = tuple[str, str, str, str]  # stage, stack, function, version ("latest" for a live directory)
+Key = serving.Key
 
 
 class Manager:
@@ -88,42 +88,11 @@ class Manager:
         except Exception:  # keep serving what we have; the status shows the revision not applied
             log.exception("could not apply revision %s of stack %s.%s", revision, stage, stack)
 
-    async def code_root(self, stack_state: dict) -> tuple[str, str | None]:
-        """(code directory, installed dependencies) of a stack on this node.
-
-        The code is the live directory (dev) or the fetched artifact; dependencies come from
-        its requirements.txt (installed once per distinct file).
-        """
-        code = stack_state["code"]
-        root = Path(code["path"]) if "path" in code else await artifacts.fetch(self.nc, code["sha256"], self.cache)
-        installed = await deps.ensure(root, self.cache)
-        return str(root), str(installed) if installed else None
-
-    async def wanted(self, stage: str, stack: str, stack_state: dict) -> dict[Key, FunctionConfig]:
-        """Every (function, version) the stack's state asks this node to serve."""
-        root, installed = await self.code_root(stack_state)
-        newest = stack_state.get("versions") or {}
-        out: dict[Key, FunctionConfig] = {}
-        for name, fn in stack_state["spec"]["functions"].items():
-            if name not in newest:  # a live directory (overcast dev): unpublished $LATEST
-                out[(stage, stack, name, versions.LATEST_TOKEN)] = function_config(
-                    stage, stack, name, fn, root, installed)
-                continue
-            for v in sorted(versions.served(stack_state, name)):
-                if v == newest[name]:
-                    out[(stage, stack, name, str(v))] = function_config(stage, stack, name, fn, root, installed, str(v))
-                    continue
-                record = await versions.read(self.nc, stage, stack, name, v)
-                if record is None:
-                    log.warning("version %s of %s.%s.%s is not published; not served", v, stage, stack, name)
-                    continue
-                vroot, vdeps = await self.code_root(record)
-                out[(stage, stack, name, str(v))] = function_config(stage, stack, name, record["spec"], vroot,
-                                                                    vdeps, str(v))
-        return out
+    async def code_root(self, doc: dict) -> tuple[str, str | None]:
+        return await serving.code_root(self.nc, self.cache, doc)
 
     async def reconcile(self, stage: str, stack: str, stack_state: dict | None, revision: int) -> None:
-        wanted = await self.wanted(stage, stack, stack_state) if stack_state else {}
+        wanted = await serving.wanted(self.nc, self.cache, stage, stack, stack_state) if stack_state else {}
         for key in [k for k in self.pools if k[:2] == (stage, stack) and k not in wanted]:
             await self._retire(key)
         live = stack_state is not None and "path" in stack_state["code"]

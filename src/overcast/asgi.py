@@ -1,0 +1,39 @@
+"""ASGI plumbing shared by the gateway and the control API."""
+
+from __future__ import annotations
+
+
+async def lifespan(receive, send, start, stop) -> None:
+    """Answer ASGI lifespan messages with ``await start()`` / ``await stop()``."""
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            try:
+                await start()
+            except Exception as exc:  # uvicorn reports it and exits
+                await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                return
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await stop()
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+async def read_body(receive, max_bytes: int) -> bytes | None:
+    """The whole request body, or None once it exceeds ``max_bytes`` (the rest is drained, not kept)."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size <= max_bytes and chunk:
+            chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    if size > max_bytes:
+        return None
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
