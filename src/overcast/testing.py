@@ -58,7 +58,7 @@ class Platform:
             nc = await nats.connect(self.nats_url)
             try:
                 found = [await nodes.status(nc, r, n, timeout=2) for r, n in await nodes.live(nc, role)]
-                return [s for s in found if s is not None]
+                return [s for s in found if s is not None and s is not nodes.GONE]
             finally:
                 await nc.close()
         return asyncio.run(ask())

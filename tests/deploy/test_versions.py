@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from overcast.deploy import versions
-from overcast.deploy.switch import NEXT, staged
+from overcast.deploy.switch import NEXT, PREV, staged
 
 STATE = {"versions": {"f": 3, "g": 1}, "aliases": {"f": {"live": 3, "stable": 1}, "g": {"live": 1}}}
 
@@ -35,8 +35,11 @@ def test_qualifiers_resolve_to_subject_tokens():
 def test_a_switch_stages_the_new_version_before_moving_live():
     previous = {"aliases": {"f": {"live": 3}, "g": {"live": 1}}}
     final = {"stack": "s", "stage": "dev", "aliases": {"f": {"live": 4}, "g": {"live": 1}, "h": {"live": 1}}}
-    middle = staged(previous, final)
-    assert middle["aliases"] == {"f": {"live": 3, NEXT: 4}, "g": {"live": 1}, "h": {"live": 1}}
-    assert middle["phase"] == "staged"
-    assert staged(previous, {"aliases": {"f": {"live": 3}}}) is None  # nothing moves: one write is enough
-    assert staged(None, final) is None  # a new stack has nothing to keep serving
+    first, second = staged(previous, final)
+    # 1: runtimes start the new version while routes stay on the old one
+    assert first["aliases"] == {"f": {"live": 3, NEXT: 4}, "g": {"live": 1}, "h": {"live": 1}}
+    # 2: routes move while runtimes still serve the old one for gateways that have not switched
+    assert second["aliases"] == {"f": {"live": 4, PREV: 3}, "g": {"live": 1}, "h": {"live": 1}}
+    assert first["phase"] == second["phase"] == "staged"
+    assert staged(previous, {"aliases": {"f": {"live": 3}}}) == []  # nothing moves: one write is enough
+    assert staged(None, final) == []  # a new stack has nothing to keep serving

@@ -26,6 +26,8 @@ async def lagging(nc: Client, stage: str, stack: str, revision: int) -> list[str
     behind = [f"no {role} process is running" for role in ROLES if not any(r == role for r, _ in live)]
     statuses = await asyncio.gather(*(nodes.status(nc, role, node) for role, node in live))
     for (role, node), status in zip(live, statuses):
+        if status is nodes.GONE:  # killed without deregistering: not a process to wait for
+            continue
         if status is None or status["stacks"].get(name, 0) < revision:
             behind.append(f"{role} {node}")
     return behind

@@ -7,6 +7,7 @@ the deploy and the previous revision keeps serving.
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import orjson
@@ -21,7 +22,9 @@ CHECK_TIMEOUT_S = 30.0
 
 async def precheck(nc: Client, new_state: dict, timeout: float = CHECK_TIMEOUT_S) -> list[str]:
     """Ask every live runtime process to start the new revision's functions; the failures, if any."""
-    runtimes = await nodes.live(nc, "runtime")
+    registered = await nodes.live(nc, "runtime")
+    statuses = await asyncio.gather(*(nodes.status(nc, role, node) for role, node in registered))
+    runtimes = [n for n, st in zip(registered, statuses) if st is not nodes.GONE]  # skip killed ones
     if not runtimes:
         return ["no runtime process is running on the platform"]
     inbox = nc.new_inbox()

@@ -2,11 +2,13 @@
 
 Gateways and runtimes watch the same state document, in no particular order.
 If one document both started the new version and pointed ``live`` at it, a
-gateway could route to a version no runtime serves yet. So a switch writes
-two documents: first a staged one, where each function keeps its current
-``live`` and a ``_next`` alias makes every runtime start the new version;
-once every process serves it, the final one moves ``live``. The versions no
-alias points at any more are then drained (calls in flight finish).
+gateway could route to a version no runtime serves yet; if one document moved
+``live`` and dropped the old version, a gateway that has not switched yet
+could route to a version no runtime serves any more. So a switch writes three
+documents, each once every process serves the one before:
+1. ``live`` unchanged, ``_next`` → new version (runtimes start serving it);
+2. ``live`` → new version, ``_prev`` → old version (gateways switch);
+3. the final document (the old version drains: calls in flight finish).
 If any step is not applied in time, the previous document is written back.
 """
 
@@ -20,6 +22,7 @@ from overcast.deploy import health, state
 from overcast.deploy.versions import LIVE
 
 NEXT = "_next"
+PREV = "_prev"
 APPLY_TIMEOUT_S = 30.0
 
 
@@ -29,31 +32,31 @@ class SwitchFailed(Exception):
         self.reason = reason
 
 
-def staged(previous: dict | None, final: dict) -> dict | None:
-    """The intermediate document, or None when no function's ``live`` moves."""
+def staged(previous: dict | None, final: dict) -> list[dict]:
+    """The intermediate documents (none when no function's ``live`` moves)."""
     before = (previous or {}).get("aliases") or {}
-    aliases, moves = {}, False
+    first, second, moves = {}, {}, False
     for fn, names in (final.get("aliases") or {}).items():
         old_live = before.get(fn, {}).get(LIVE)
         if old_live is None or old_live == names.get(LIVE):
-            aliases[fn] = dict(names)
+            first[fn] = second[fn] = dict(names)
             continue
-        aliases[fn] = {**names, LIVE: old_live, NEXT: names[LIVE]}
+        first[fn] = {**names, LIVE: old_live, NEXT: names[LIVE]}
+        second[fn] = {**names, PREV: old_live}
         moves = True
-    return dict(final, aliases=aliases, phase="staged") if moves else None
+    if not moves:
+        return []
+    return [dict(final, aliases=first, phase="staged"), dict(final, aliases=second, phase="staged")]
 
 
 async def switch(nc: Client, previous: dict | None, final: dict, expect: int) -> int:
-    """Write ``final`` (via a staged document when live aliases move); returns its KV revision."""
+    """Write ``final`` (via the staged documents when live aliases move); returns its KV revision."""
     stage, stack = final["stage"], final["stack"]
     written = expect
     try:
-        middle = staged(previous, final)
-        if middle is not None:
-            written = await state.write(nc, middle, expect=written)
+        for doc in [*staged(previous, final), final]:
+            written = await state.write(nc, doc, expect=written)
             await health.wait_applied(nc, stage, stack, written, APPLY_TIMEOUT_S)
-        written = await state.write(nc, final, expect=written)
-        await health.wait_applied(nc, stage, stack, written, APPLY_TIMEOUT_S)
         return written
     except health.NotApplied as exc:
         if written != expect:

@@ -17,6 +17,7 @@ import uuid
 
 import orjson
 from nats.aio.client import Client
+from nats.errors import NoRespondersError
 from nats.js.api import KeyValueConfig
 from nats.js.errors import BucketNotFoundError, NoKeysError
 
@@ -71,9 +72,16 @@ async def live(nc: Client, role: str | None = None) -> list[tuple[str, str]]:
     return sorted(out)
 
 
+GONE = {"gone": True}
+
+
 async def status(nc: Client, role: str, node_id: str, timeout: float = 1.0) -> dict | None:
+    """A process's status; ``GONE`` when nothing answers on its subject any more (it died and its
+    registration has not expired yet); None when it did not answer in time."""
     try:
         msg = await nc.request(subjects.node_status(role, node_id), b"", timeout=timeout)
-    except Exception:  # gone, or busy: the caller retries
+    except NoRespondersError:
+        return GONE
+    except Exception:  # busy or slow: the caller retries
         return None
     return orjson.loads(msg.data)
