@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from urllib.parse import quote
 
 import pytest
@@ -23,6 +23,7 @@ from overcast.compat.sigv4 import (
     check_signature,
     generate_key_pair,
     parse_request,
+    verify,
 )
 from overcast.compat.sigv4_errors import SIGNATURE_MISMATCH
 from overcast.errors import OvercastError
@@ -253,23 +254,36 @@ def test_missing_authorization():
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ("AWS4-HMAC-SHA256 Credential=AKIAOVERCASTTEST0001/20260101/us-east-1/dynamodb/aws4_request, Signature=ab",
-         "Authorization header requires 'SignedHeaders' parameter. Authorization=AWS4-HMAC-SHA256 Credential="),
-        ("AWS4-HMAC-SHA256 SignedHeaders=host, Signature=ab",
-         "Authorization header requires 'Credential' parameter."),
-        ("AWS4-HMAC-SHA256 Credential= AKIAOVERCASTTEST0001/20260101/us-east-1/dynamodb/aws4_request, "
-         "SignedHeaders=host, Signature=ab",
-         "'AKIAOVERCASTTEST0001/20260101/us-east-1/dynamodb/aws4_request' not a valid key=value pair"),
-        ("AWS4-HMAC-SHA256 Credential=AKIAOVERCASTTEST0001/20260101/dynamodb/aws4_request, "
-         "SignedHeaders=host, Signature=ab",
-         "Credential must have exactly 5 slash-delimited elements"),
-        ("Bearer eyJhbGciOiJIUzI1NiJ9.e30.x",
-         "Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter."),
+        (
+            "AWS4-HMAC-SHA256 Credential=AKIAOVERCASTTEST0001/20260101/us-east-1/dynamodb/aws4_request, Signature=ab",
+            "Authorization header requires 'SignedHeaders' parameter. Authorization=AWS4-HMAC-SHA256 Credential=",
+        ),
+        ("AWS4-HMAC-SHA256 SignedHeaders=host, Signature=ab", "Authorization header requires 'Credential' parameter."),
+        (
+            "AWS4-HMAC-SHA256 Credential= AKIAOVERCASTTEST0001/20260101/us-east-1/dynamodb/aws4_request, "
+            "SignedHeaders=host, Signature=ab",
+            "'AKIAOVERCASTTEST0001/20260101/us-east-1/dynamodb/aws4_request' not a valid key=value pair",
+        ),
+        (
+            "AWS4-HMAC-SHA256 Credential=AKIAOVERCASTTEST0001/20260101/dynamodb/aws4_request, "
+            "SignedHeaders=host, Signature=ab",
+            "Credential must have exactly 5 slash-delimited elements",
+        ),
+        (
+            "Bearer eyJhbGciOiJIUzI1NiJ9.e30.x",
+            "Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter.",
+        ),
         ("AWS AKIAOVERCASTTEST0001:c2lnbmF0dXJl", "Authorization=AWS AKIAOVERCASTTEST0001:c2lnbmF0dXJl"),
-        ("AWS4-ECDSA-P256-SHA256 Credential=AKIAOVERCASTTEST0001/20260101/dynamodb/aws4_request, "
-         "SignedHeaders=host, Signature=ab", "Unsupported AWS 'algorithm': 'AWS4-ECDSA-P256-SHA256'."),
-        ("aws4-hmac-sha256 Credential=AKIAOVERCASTTEST0001/20260101/us-east-1/dynamodb/aws4_request, "
-         "SignedHeaders=host, Signature=ab", "Authorization header requires 'Credential' parameter."),
+        (
+            "AWS4-ECDSA-P256-SHA256 Credential=AKIAOVERCASTTEST0001/20260101/dynamodb/aws4_request, "
+            "SignedHeaders=host, Signature=ab",
+            "Unsupported AWS 'algorithm': 'AWS4-ECDSA-P256-SHA256'.",
+        ),
+        (
+            "aws4-hmac-sha256 Credential=AKIAOVERCASTTEST0001/20260101/us-east-1/dynamodb/aws4_request, "
+            "SignedHeaders=host, Signature=ab",
+            "Authorization header requires 'Credential' parameter.",
+        ),
     ],
 )
 def test_malformed_authorization(value, expected):
@@ -317,7 +331,9 @@ def test_signed_header_missing_from_request():
 
 def test_repeated_authorization_header_is_refused():
     wire = signed()
-    doubled = dataclasses.replace(wire, headers=wire.headers + [(b"authorization", wire.header("authorization").encode())])
+    doubled = dataclasses.replace(
+        wire, headers=wire.headers + [(b"authorization", wire.header("authorization").encode())]
+    )
     with pytest.raises(IncompleteSignature):
         doubled.verify()
 
@@ -325,9 +341,10 @@ def test_repeated_authorization_header_is_refused():
 def test_query_string_authentication_is_not_supported():
     wire = signed()
     query = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAOVERCASTTEST0001%2F20260101%2Fus-east-1"
-    for candidate in (dataclasses.replace(wire, query=query), dataclasses.replace(wire, query=query).with_header(
-        "authorization", None
-    )):
+    for candidate in (
+        dataclasses.replace(wire, query=query),
+        dataclasses.replace(wire, query=query).with_header("authorization", None),
+    ):
         with pytest.raises(QueryAuthNotSupported, match="query-string authentication is not supported"):
             candidate.verify()
 
@@ -346,8 +363,9 @@ def test_clock_skew():
     err = info.value
     assert isinstance(err, InvalidSignature) and err.aws_name == "InvalidSignatureException"
     stamp = wire.header("x-amz-date")
-    assert re.fullmatch(rf"Signature expired: {stamp} is now earlier than \d{{8}}T\d{{6}}Z \(\d{{8}}T\d{{6}}Z - 5 min\.\)",
-                        err.message)
+    assert re.fullmatch(
+        rf"Signature expired: {stamp} is now earlier than \d{{8}}T\d{{6}}Z \(\d{{8}}T\d{{6}}Z - 5 min\.\)", err.message
+    )
     with pytest.raises(SignatureExpired, match=rf"^Signature not yet current: {stamp} is still later than .* \+ 5 min"):
         wire.verify(now=at - timedelta(seconds=301))
     with pytest.raises(SignatureExpired, match=r"- 15 min\.\)$"):
@@ -368,8 +386,14 @@ def test_service_and_region_must_match_when_given():
 
 
 def test_errors_are_one_hierarchy_with_stable_codes():
-    classes = [MissingAuthenticationToken, IncompleteSignature, QueryAuthNotSupported, UnrecognizedClient,
-               InvalidSignature, SignatureExpired]
+    classes = [
+        MissingAuthenticationToken,
+        IncompleteSignature,
+        QueryAuthNotSupported,
+        UnrecognizedClient,
+        InvalidSignature,
+        SignatureExpired,
+    ]
     assert all(issubclass(c, SignatureError) and issubclass(c, OvercastError) for c in classes)
     assert all(c.http_status == 400 for c in classes)
     assert len({c.code for c in classes}) == len(classes)
@@ -392,3 +416,20 @@ def test_generate_key_pair():
     key = AccessKey(key_id, secret, "p")
     assert signed(key=key).verify(keys=InMemoryKeys([key])) is key
     assert secret not in repr(key)
+
+
+def test_aws_published_vector_get_vanilla():
+    # The "get-vanilla" case of AWS's SigV4 test suite: a signature computed by AWS, not by botocore.
+    key = AccessKey("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "example")
+    headers = [
+        (b"host", b"example.amazonaws.com"),
+        (b"x-amz-date", b"20150830T123600Z"),
+        (
+            b"authorization",
+            b"AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, "
+            b"SignedHeaders=host;x-amz-date, "
+            b"Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31",
+        ),
+    ]
+    at = datetime(2015, 8, 30, 12, 36, tzinfo=timezone.utc)
+    assert verify("GET", "/", "", headers, b"", InMemoryKeys([key]), service="service", now=at) is key

@@ -52,11 +52,15 @@ def client(api: str, key: AccessKey | None, token: str | None = None, **verify_k
         return AWSResponse(request.url, 200, {"content-type": content_type}, _Raw(CALLS[api][2]))
 
     config = Config(retries={"total_max_attempts": 1}, signature_version=UNSIGNED if key is None else None)
-    credentials = {} if key is None else {
-        "aws_access_key_id": key.access_key_id,
-        "aws_secret_access_key": key.secret_access_key,
-        "aws_session_token": token or key.session_token,
-    }
+    credentials = (
+        {}
+        if key is None
+        else {
+            "aws_access_key_id": key.access_key_id,
+            "aws_secret_access_key": key.secret_access_key,
+            "aws_session_token": token or key.session_token,
+        }
+    )
     made = boto3.session.Session(**credentials, region_name="us-east-1").client(
         api, endpoint_url=ENDPOINT, config=config
     )
@@ -95,10 +99,18 @@ def test_put_item_with_unicode_body_passes():
     ("key", "kwargs", "name", "message"),
     [
         (None, {}, "MissingAuthenticationTokenException", "Request is missing Authentication Token"),
-        (AccessKey("AKIAUNKNOWN000000000", "x" * 40, "nobody"), {}, "UnrecognizedClientException",
-         "The security token included in the request is invalid."),
-        (AccessKey(KEY.access_key_id, "y" * 40, "impostor"), {}, "InvalidSignatureException",
-         "The request signature we calculated does not match"),
+        (
+            AccessKey("AKIAUNKNOWN000000000", "x" * 40, "nobody"),
+            {},
+            "UnrecognizedClientException",
+            "The security token included in the request is invalid.",
+        ),
+        (
+            AccessKey(KEY.access_key_id, "y" * 40, "impostor"),
+            {},
+            "InvalidSignatureException",
+            "The request signature we calculated does not match",
+        ),
         (KEY, {"service": "kinesis"}, "InvalidSignatureException", "Credential should be scoped to correct service"),
     ],
 )

@@ -14,7 +14,9 @@ from botocore.credentials import Credentials
 from overcast.compat.sigv4 import AccessKey, InMemoryKeys, verify
 
 KEY = AccessKey("AKIAOVERCASTTEST0001", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", principal="team-a")
-TEMP_KEY = AccessKey("ASIAOVERCASTTEMP0001", "tempSecretKeyForTestsOnly0123456789abcdef", "fn-b", session_token="tok/ABC+=")
+TEMP_KEY = AccessKey(
+    "ASIAOVERCASTTEMP0001", "tempSecretKeyForTestsOnly0123456789abcdef", "fn-b", session_token="tok/ABC+="
+)
 KEYS = InMemoryKeys([KEY, TEMP_KEY])
 URL = "http://localhost:4566/"
 JSON_HEADERS = {"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "DynamoDB_20120810.ListTables"}

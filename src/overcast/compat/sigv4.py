@@ -173,7 +173,9 @@ def parse_request(
     _check_clock(when, now, max_skew_s)
     for name in auth.signed_headers:
         if name not in hmap:
-            raise IncompleteSignature(f"'{name}' is named as a SignedHeader, but it does not exist in the HTTP request.")
+            raise IncompleteSignature(
+                f"'{name}' is named as a SignedHeader, but it does not exist in the HTTP request."
+            )
     canonical = canon.canonical_request(
         method,
         canon.canonical_uri(path),

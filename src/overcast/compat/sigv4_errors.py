@@ -40,9 +40,7 @@ class QueryAuthNotSupported(IncompleteSignature):
     code = "auth.query_unsupported"
 
     def __init__(self) -> None:
-        super().__init__(
-            "query-string authentication is not supported; sign the request with an Authorization header"
-        )
+        super().__init__("query-string authentication is not supported; sign the request with an Authorization header")
 
 
 class UnrecognizedClient(SignatureError):
