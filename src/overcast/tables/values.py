@@ -54,6 +54,14 @@ def _fail(message: str) -> None:
     raise ValidationException(message)
 
 
+def _check_utf8(text: str) -> None:
+    # JSON may carry lone surrogates (a "\ud800" escape): no UTF-8 form, so no size and no order.
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        _fail(INVALID + "String contains characters that cannot be encoded as UTF-8")
+
+
 def _check_binary(raw: object) -> bytes:
     if not isinstance(raw, str):
         _fail(INVALID + "Binary value must be a base64-encoded string")
@@ -71,6 +79,8 @@ def _check_set(tag: str, raw: object) -> None:
     if tag == "SS":
         if not all(isinstance(m, str) for m in raw):
             _fail(INVALID + "String set members must be strings")
+        for member in raw:
+            _check_utf8(member)
         keys: list = list(raw)
     elif tag == "NS":
         keys = [to_decimal(m) for m in raw]
@@ -92,11 +102,15 @@ def validate(av: object, _depth: int = 0) -> None:
     if not isinstance(av, dict) or not av:
         _fail("Supplied AttributeValue is empty, must contain exactly one of the supported datatypes")
     if len(av) > 1:
-        _fail("Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes")
+        _fail(
+            "Supplied AttributeValue has more than one datatypes set, "
+            "must contain exactly one of the supported datatypes"
+        )
     ((tag, raw),) = av.items()
     if tag == "S":
         if not isinstance(raw, str):
             _fail(INVALID + "Value for S must be a string")
+        _check_utf8(raw)
     elif tag == "N":
         to_decimal(raw)
     elif tag == "B":
@@ -135,6 +149,7 @@ def validate_item(item: object) -> None:
     for name, av in item.items():
         if not isinstance(name, str) or not name:
             _fail(INVALID + "An attribute name may not be empty")
+        _check_utf8(name)
         validate(av)
 
 
