@@ -47,14 +47,17 @@ def _parse_limits(values: tuple[str, ...]) -> dict[str, int]:
 @click.option("--limit", "limit_values", multiple=True, metavar="NAME=VALUE", help="Raise a soft limit (see `overcast limits`).")
 @click.option("--stage", default="dev", show_default=True, help="Stage to deploy the stack to (also served at /).")
 @click.option("--control-port", type=int, default=0, show_default=True, help="Control API port; 0 picks a free one.")
+@click.option("--tables", "tables_url", metavar="URL",
+              help="Table storage: sqlite:///path or postgresql://... (default: DIR/.overcast/tables.db).")
 def dev(stack_dir: Path, port: int, host: str, nats_url: str | None, nats_binary: str | None,
-        idle_timeout: float, limit_values: tuple[str, ...], stage: str, control_port: int) -> None:
+        idle_timeout: float, limit_values: tuple[str, ...], stage: str, control_port: int,
+        tables_url: str | None) -> None:
     """Serve STACK_DIR on this machine; code and stack-file edits apply live."""
     from overcast.platform.dev import DevOptions, run_dev
     from overcast.process import run_loop
 
     opts = DevOptions(stack_dir, host, port, nats_url, nats_binary, idle_timeout, _parse_limits(limit_values),
-                      stage, control_port)
+                      stage, control_port, tables_url)
     try:
         run_loop(run_dev(opts, out=lambda line: click.echo(line, err=not line.startswith("overcast: stack"))))
     except SpecError as exc:

@@ -20,12 +20,15 @@ def register(main: click.Group) -> None:
                   help="Code cache, token file and discovery file of this node.")
     @click.option("--idle-timeout", type=float, default=300.0, show_default=True)
     @click.option("--default-stage", default="dev", show_default=True, help="Stage also served at /.")
-    def node(nats_url, port, host, control_port, data_dir, idle_timeout, default_stage):
+    @click.option("--tables", "tables_url", metavar="URL",
+                  help="Table storage shared by the nodes (postgresql://...); none: no tables on this node.")
+    def node(nats_url, port, host, control_port, data_dir, idle_timeout, default_stage, tables_url):
         """Join the platform at --nats URL and serve every deployed stack on this host."""
         from overcast.platform.node import NodeOptions, run_node
         from overcast.process import run_loop
 
-        opts = NodeOptions(nats_url, host, port, control_port, data_dir, idle_timeout, default_stage)
+        opts = NodeOptions(nats_url, host, port, control_port, data_dir, idle_timeout, default_stage,
+                           tables_url=tables_url)
         try:
             run_loop(run_node(opts, out=lambda line: click.echo(line)))
         except OvercastError as exc:

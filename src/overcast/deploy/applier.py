@@ -17,6 +17,7 @@ import uuid
 
 from nats.aio.client import Client
 
+from overcast.compat import keys
 from overcast.deploy import artifacts, state, versions
 from overcast.deploy.planner import CREATE, UPDATE, Plan, plan_deploy, plan_remove
 from overcast.deploy.precheck import precheck
@@ -102,6 +103,14 @@ def _new_state(plan: Plan, current: dict | None, spec: StackSpec, template: Stac
     }
 
 
+async def _credentials(nc: Client, current: dict | None, new_state: dict) -> dict:
+    """The stack's access key (issued at its first deploy, kept afterwards)."""
+    if current and current.get("credentials"):
+        return current["credentials"]
+    key = await keys.issue(nc, f"{new_state['stage']}.{new_state['stack']}")
+    return {"accessKeyId": key.access_key_id, "secretAccessKey": key.secret_access_key}
+
+
 def published(new_state: dict, current: dict | None) -> list[str]:
     """Functions whose newest version is new in ``new_state`` (to be published)."""
     before = (current or {}).get("versions") or {}
@@ -130,6 +139,7 @@ async def apply(nc: Client, req: dict) -> dict:
         return {"plan": plan.to_json(), "applied": False, "revision": current.get("revision")}
     if not await artifacts.exists(nc, new_state["code"]["sha256"]):
         raise BadRequest("the code archive was not uploaded (PUT /v1/code/SHA first)")
+    new_state["credentials"] = await _credentials(nc, current, new_state)
     failures = await precheck(nc, new_state)
     if failures:
         raise DeployFailed("deploy failed before any traffic moved; the previous revision keeps serving:\n  "

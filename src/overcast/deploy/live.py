@@ -29,7 +29,7 @@ class LiveRefused(OvercastError):
     code = "dev.refused"
 
 
-def live_state(stack: Stack, plan: Plan, resources: dict, spec_model) -> dict:
+def live_state(stack: Stack, plan: Plan, resources: dict, spec_model, key=None) -> dict:
     return {
         "stack": stack.spec.stack, "stage": stack.stage, "revision": plan.base_revision + 1,
         "deployedAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "deployId": uuid.uuid4().hex,
@@ -38,10 +38,12 @@ def live_state(stack: Stack, plan: Plan, resources: dict, spec_model) -> dict:
         "resources": {rid: r.to_json() for rid, r in sorted(resources.items())},
         "imports": [{"stack": s, "output": o, "value": v} for (s, o), v in sorted(plan.import_values.items())],
         "versions": {},
+        **({"credentials": {"accessKeyId": key.access_key_id, "secretAccessKey": key.secret_access_key}}
+           if key is not None else {}),
     }
 
 
-async def publish_live(nc: Client, stack: Stack) -> tuple[int, Plan]:
+async def publish_live(nc: Client, stack: Stack, key=None) -> tuple[int, Plan]:
     """Plan the dev stack against the stage and write it if it changed: (KV revision serving it, plan).
 
     Raises LiveRefused with the planner's refusals (unresolved imports, the export rule, route conflicts).
@@ -59,8 +61,8 @@ async def publish_live(nc: Client, stack: Stack) -> tuple[int, Plan]:
     plan.refusals += route_conflicts(stack.spec.stack, resources, deployed)
     if not plan.ok:
         raise LiveRefused("; ".join(plan.refusals))
-    same_code = previous is not None and previous.get("code") == {"path": str(stack.root)}
-    if previous is not None and not plan.changed and same_code:
+    fresh = live_state(stack, plan, resources, spec_model, key)
+    same = previous is not None and all(previous.get(k) == fresh.get(k) for k in ("code", "credentials"))
+    if same and not plan.changed:
         return kv_revision, plan
-    fresh = live_state(stack, plan, resources, spec_model)
     return await state.write(nc, fresh, expect=kv_revision), plan

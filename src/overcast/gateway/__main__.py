@@ -21,11 +21,12 @@ def main() -> None:
     parser.add_argument("--nats", required=True)
     parser.add_argument("--fd", type=int, required=True)
     parser.add_argument("--default-stage", default="dev", help="stage also served at the root path")
+    parser.add_argument("--tables", help="table storage URL (sqlite:///path or postgresql://...)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="gateway: %(message)s")
     sock = socket.socket(fileno=args.fd)
     # We are the edge: no proxy-header rewriting, and no "server: uvicorn" header (API Gateway sends none).
-    config = uvicorn.Config(Gateway(args.nats, args.default_stage), http="httptools", loop="none", lifespan="on",
+    config = uvicorn.Config(Gateway(args.nats, args.default_stage, args.tables), http="httptools", loop="none", lifespan="on",
                             access_log=False, log_level="warning", timeout_graceful_shutdown=30,
                             proxy_headers=False, server_header=False)
     server = uvicorn.Server(config)

@@ -23,6 +23,7 @@ from overcast.engine import protocol, subjects
 from overcast.engine.connect import connect, ensure_resources
 from overcast.engine.requests import Requester
 from overcast.gateway import responses
+from overcast.gateway.aws import AwsEndpoints
 from overcast.gateway.events import build_http_event, new_lambda_request_id, new_request_id
 from overcast.gateway.mounts import Target, build_table
 from overcast.gateway.routing import RouteTable
@@ -38,8 +39,9 @@ REPLY_MARGIN_S = 5.0
 class Gateway:
     """Every stage's routes under ``/STAGE/...``; the default stage's also at the root."""
 
-    def __init__(self, nats_url: str, default_stage: str = "dev") -> None:
+    def __init__(self, nats_url: str, default_stage: str = "dev", tables_url: str | None = None) -> None:
         self.nats_url = nats_url
+        self.aws = AwsEndpoints(tables_url)
         self.default_stage = default_stage
         self.node_id = nodes.new_node_id()
         self.nc = None
@@ -63,6 +65,7 @@ class Gateway:
         await self.nc.subscribe(subjects.node_status("gateway", self.node_id), cb=self._status)
         self.requester = Requester(self.nc)
         await self.requester.start()
+        await self.aws.start(self.nc)
         self._tasks = [asyncio.create_task(state.watch(self.nc, self._apply)),
                        asyncio.create_task(nodes.heartbeat(self.nc, "gateway", self.node_id))]
 
@@ -70,6 +73,7 @@ class Gateway:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.aws.stop()
         if self.nc is not None:
             await self.nc.drain()
 
@@ -94,6 +98,12 @@ class Gateway:
     # -- requests ---------------------------------------------------------------
     async def _http(self, scope, receive, send) -> None:
         request_id = new_request_id()
+        target = AwsEndpoints.target(scope)
+        if target is not None:  # an AWS SDK call (DynamoDB...), not an HTTP route
+            status, headers, body = await self.aws.handle(scope, receive, target, request_id)
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
         try:
             resp = await self._handle(scope, receive, request_id)
         except Exception:  # a bug of ours: log it, never show it to the client

@@ -11,12 +11,16 @@ itself on the next request.
 from __future__ import annotations
 
 import asyncio
+import configparser
 import fcntl
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from overcast.compat import keys
+from overcast.compat.keys import KeyStore
+from overcast.control import auth
 from overcast.deploy import health
 from overcast.deploy.live import publish_live
 from overcast.deploy.render import render_plan
@@ -26,6 +30,7 @@ from overcast.errors import EngineError, OvercastError, SpecError
 from overcast.platform import discovery
 from overcast.platform.node import Node, NodeOptions, stop_event
 from overcast.platform.supervisor import Supervisor
+from overcast.runtime.config import REGION
 from overcast.spec import load_stack
 
 READY_TIMEOUT_S = 30.0
@@ -42,6 +47,7 @@ class DevOptions:
     limit_overrides: dict = field(default_factory=dict)
     stage: str = "dev"
     control_port: int = 0
+    tables_url: str | None = None  # default: sqlite file in the project's .overcast/
 
 
 class DevLock(OvercastError):
@@ -68,7 +74,8 @@ async def run_dev(opts: DevOptions, out=print) -> None:
     stop = stop_event()
     node = Node(NodeOptions(nats_url=opts.nats_url, host=opts.host, port=opts.port, control_port=opts.control_port,
                             data_dir=store, idle_timeout=opts.idle_timeout, default_stage=stack.stage,
-                            limit_overrides=opts.limit_overrides), out)
+                            limit_overrides=opts.limit_overrides,
+                            tables_url=opts.tables_url or f"sqlite:///{store / 'tables.db'}"), out)
     nc = None
     written: list[Path] = []
     try:
@@ -78,16 +85,18 @@ async def run_dev(opts: DevOptions, out=print) -> None:
             url = engine.start()  # from this thread: the engine's death signal is tied to it
         await node.prepare(url)
         nc = await connect(url, "overcast-dev")
-        revision, _ = await publish_live(nc, stack)
+        credentials, key = await ensure_credentials(nc, store / "credentials", f"{stack.stage}.{stack.spec.stack}")
+        revision, _ = await publish_live(nc, stack, key)
         node.start(url)
         await _wait_ready(nc, stack, revision, node.sup, stop)
         if stop.is_set():
             return
         await node.wait_control()
-        written = discovery.write(store, node.info(url, project=str(stack.root), stack=stack.spec.stack))
+        written = discovery.write(store, node.info(url, project=str(stack.root), stack=stack.spec.stack,
+                                                   credentialsFile=str(credentials)))
         out(f"overcast: stack {stack.spec.stack!r} serving at {node.gateway_url}  (engine {url}; "
             f"control {node.control_url}; Ctrl-C to stop)")
-        await _follow(nc, stack, node.sup, stop, out, engine)
+        await _follow(nc, stack, node.sup, stop, out, engine, key)
     finally:
         node.stop()
         if nc is not None:
@@ -114,6 +123,21 @@ async def _wait_ready(nc, stack, revision: int, sup: Supervisor, stop: asyncio.E
                 raise EngineError(str(exc)) from None
 
 
+async def ensure_credentials(nc, path: Path, principal: str):
+    """(file, key): a platform-issued access key for the dev stack, also written in AWS's
+    shared-credentials format (profile ``overcast``) for boto3 and the AWS CLI."""
+    if path.is_file():
+        parser = configparser.ConfigParser()
+        parser.read(path)
+        akid = parser.get("overcast", "aws_access_key_id", fallback="")
+        found = await KeyStore(nc).get(akid) if akid else None
+        if found is not None and found.principal == principal:
+            return path, found
+    key = await keys.issue(nc, principal)
+    auth.write_token_file(path, keys.credentials_file(key, REGION).rstrip("\n"))
+    return path, key
+
+
 def _signature(path: Path) -> tuple:
     try:
         st = path.stat()
@@ -122,7 +146,7 @@ def _signature(path: Path) -> tuple:
     return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
-async def _follow(nc, stack, sup: Supervisor, stop: asyncio.Event, out, engine) -> None:
+async def _follow(nc, stack, sup: Supervisor, stop: asyncio.Event, out, engine, key) -> None:
     seen = _signature(stack.file)
     while not stop.is_set():
         try:
@@ -146,7 +170,7 @@ async def _follow(nc, stack, sup: Supervisor, stop: asyncio.Event, out, engine) 
                 "of `overcast dev`; change not applied")
             continue
         try:
-            revision, plan = await publish_live(nc, fresh)
+            revision, plan = await publish_live(nc, fresh, key)
         except OvercastError as exc:
             out(f"overcast: {stack.file.name} not applied, still serving the previous revision: {exc.message}")
             continue

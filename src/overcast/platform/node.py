@@ -36,6 +36,7 @@ class NodeOptions:
     idle_timeout: float = 300.0
     default_stage: str = "dev"
     limit_overrides: dict = field(default_factory=dict)
+    tables_url: str | None = None
 
 
 def bind(host: str, port: int, what: str = "--port") -> socket.socket:
@@ -82,9 +83,12 @@ class Node:
         ctl = bind(opts.host, opts.control_port, "--control-port")
         self.gateway_url, self.control_url = base_url(gw), base_url(ctl)
         self.sup.start("runtime", "overcast.runtime", ["--nats", url, "--idle-timeout", str(opts.idle_timeout),
-                                                       "--cache", str(opts.data_dir / "cache")])
+                                                       "--cache", str(opts.data_dir / "cache"),
+                                                       "--endpoint", self.gateway_url])
+        tables = ["--tables", opts.tables_url] if opts.tables_url else []
         self.sup.start("gateway", "overcast.gateway", ["--nats", url, "--fd", str(gw.fileno()),
-                                                       "--default-stage", opts.default_stage], (gw.fileno(),))
+                                                       "--default-stage", opts.default_stage, *tables],
+                       (gw.fileno(),))
         self.sup.start("control", "overcast.control", ["--nats", url, "--fd", str(ctl.fileno())], (ctl.fileno(),))
         self._socks = [gw, ctl]  # kept open: a restarted child inherits them again
 

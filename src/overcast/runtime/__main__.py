@@ -15,9 +15,10 @@ def main() -> None:
     parser.add_argument("--nats", required=True)
     parser.add_argument("--idle-timeout", type=float, default=300.0)
     parser.add_argument("--cache", required=True, help="directory for fetched code artifacts")
+    parser.add_argument("--endpoint", help="this node's gateway URL, given to functions as AWS_ENDPOINT_URL_*")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="runtime: %(message)s")
-    run_loop(Manager(args.nats, Path(args.cache), args.idle_timeout).run())
+    run_loop(Manager(args.nats, Path(args.cache), args.idle_timeout, args.endpoint).run())
 
 
 if __name__ == "__main__":

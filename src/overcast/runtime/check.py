@@ -24,11 +24,12 @@ from overcast.runtime.pool import INIT_TIMEOUT_S
 log = logging.getLogger("overcast.runtime")
 
 
-async def answer(data: bytes, node_id: str, code_root, forkserver: ForkServer, register) -> dict:
+async def answer(data: bytes, node_id: str, code_root, forkserver: ForkServer, register,
+                 endpoint: str | None = None) -> dict:
     """The reply to one check request: per-function results, or the error that prevented them."""
     try:
         stack_state = orjson.loads(data)
-        configs = functions_of(stack_state, *await code_root(stack_state))
+        configs = functions_of(stack_state, *await code_root(stack_state), endpoint)
         return {"node": node_id, "functions": await trial(forkserver, configs, register)}
     except DepsError as exc:
         return {"node": node_id, "error": exc.message}

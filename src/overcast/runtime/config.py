@@ -25,6 +25,7 @@ class FunctionConfig:
     concurrency: int | None = None
     version: str = "$LATEST"
     deps: str | None = None  # installed requirements.txt of the stack, if it has one
+    platform_env: tuple = ()  # (name, value) pairs the platform provides: endpoints, the stack's access key
 
     @property
     def lambda_name(self) -> str:
@@ -58,6 +59,7 @@ class FunctionConfig:
             "AWS_LAMBDA_LOG_STREAM_NAME": log_stream,
             "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
         }
+        env.update(self.platform_env)
         env.update(self.environment)
         return {
             "env": env, "root": self.root, "handler": self.handler, "memory": self.memory,
@@ -73,21 +75,34 @@ def new_log_stream(version: str, today: str) -> str:
 
 
 def function_config(stage: str, stack: str, name: str, fn: dict, root: str, deps: str | None,
-                    version: str = "$LATEST") -> FunctionConfig:
+                    version: str = "$LATEST", platform_env: tuple = ()) -> FunctionConfig:
     """One function (its stack-file entry ``fn``) of one version, with its code at ``root`` on this node."""
     return FunctionConfig(
         stage=stage, stack=stack, name=name, handler=fn["handler"], root=root, memory=fn["memory"],
         timeout=fn["timeout"], environment=dict(fn.get("environment") or {}), concurrency=fn.get("concurrency"),
-        version=version, deps=deps,
+        version=version, deps=deps, platform_env=platform_env,
     )
 
 
-def functions_of(state: dict, root: str, deps: str | None = None) -> list[FunctionConfig]:
+def platform_env(state: dict, endpoint: str | None) -> tuple:
+    """What the platform puts in every function's environment so AWS SDKs reach overcast unmodified:
+    the node's endpoint for the AWS-compatible APIs and the stack's own access key."""
+    out = []
+    if endpoint:
+        out.append(("AWS_ENDPOINT_URL_DYNAMODB", endpoint))
+    creds = state.get("credentials") or {}
+    if creds.get("accessKeyId"):
+        out += [("AWS_ACCESS_KEY_ID", creds["accessKeyId"]), ("AWS_SECRET_ACCESS_KEY", creds["secretAccessKey"])]
+    return tuple(out)
+
+
+def functions_of(state: dict, root: str, deps: str | None = None, endpoint: str | None = None) -> list[FunctionConfig]:
     """The functions of a stack state (as written to the desired-state bucket), at their newest version.
 
     ``root`` is where this node has the stack's code (the live directory in dev).
     """
     spec = state["spec"]
     versions = state.get("versions") or {}
-    return [function_config(state["stage"], spec["stack"], name, fn, root, deps, str(versions.get(name, "$LATEST")))
-            for name, fn in spec["functions"].items()]
+    env = platform_env(state, endpoint)
+    return [function_config(state["stage"], spec["stack"], name, fn, root, deps, str(versions.get(name, "$LATEST")),
+                            env) for name, fn in spec["functions"].items()]

@@ -34,8 +34,9 @@ Key = serving.Key
 
 
 class Manager:
-    def __init__(self, nats_url: str, cache: Path, idle_timeout: float = 300.0) -> None:
+    def __init__(self, nats_url: str, cache: Path, idle_timeout: float = 300.0, endpoint: str | None = None) -> None:
         self.nats_url = nats_url
+        self.endpoint = endpoint  # this node's gateway, for AWS_ENDPOINT_URL_* in functions
         self.cache = cache
         self.idle_timeout = idle_timeout
         self.node_id = nodes.new_node_id()
@@ -92,7 +93,8 @@ class Manager:
         return await serving.code_root(self.nc, self.cache, doc)
 
     async def reconcile(self, stage: str, stack: str, stack_state: dict | None, revision: int) -> None:
-        wanted = await serving.wanted(self.nc, self.cache, stage, stack, stack_state) if stack_state else {}
+        wanted = await serving.wanted(self.nc, self.cache, stage, stack, stack_state,
+                                      self.endpoint) if stack_state else {}
         for key in [k for k in self.pools if k[:2] == (stage, stack) and k not in wanted]:
             await self._retire(key)
         live = stack_state is not None and "path" in stack_state["code"]
@@ -200,7 +202,8 @@ class Manager:
         self._spawn_task(self._run_check(msg))
 
     async def _run_check(self, msg) -> None:
-        body = await check.answer(msg.data, self.node_id, self.code_root, self.forkserver, self._register_trial)
+        body = await check.answer(msg.data, self.node_id, self.code_root, self.forkserver, self._register_trial,
+                                  self.endpoint)
         await msg.respond(orjson.dumps(body))
 
     def _register_trial(self, env) -> None:

@@ -1,0 +1,83 @@
+"""The DynamoDB operations overcast answers, dispatched by ``X-Amz-Target``.
+
+A principal (the stack whose key signed the request) sees the tables it
+created; a table another stack owns is invisible to it (ResourceNotFound),
+as a table in another AWS account would be.
+"""
+
+from __future__ import annotations
+
+from overcast.compat.dynamodb import items, reads, tables
+from overcast.tables.errors import ResourceNotFoundException, ValidationException
+from overcast.tables.storage.base import Storage, TableDef
+
+LIST_MAX = 100
+
+
+class DynamoService:
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+        self._ops = {
+            "CreateTable": self.create_table, "DescribeTable": self.describe_table,
+            "ListTables": self.list_tables, "DeleteTable": self.delete_table,
+            "PutItem": self._item(items.put_item), "GetItem": self._item(items.get_item),
+            "UpdateItem": self._item(items.update_item), "DeleteItem": self._item(items.delete_item),
+            "Query": self._item(reads.query), "Scan": self._item(reads.scan),
+        }
+
+    def supports(self, op: str) -> bool:
+        return op in self._ops
+
+    async def handle(self, op: str, req: dict, principal: str) -> dict:
+        handler = self._ops.get(op)
+        if handler is None:
+            raise ValidationException(f"operation {op} is not supported by overcast yet")
+        if not isinstance(req, dict):
+            raise ValidationException("the request body must be a JSON object")
+        return await handler(req, principal)
+
+    async def _table(self, req: dict, principal: str) -> TableDef:
+        name = tables.check_table_name(req.get("TableName"))
+        table = await self.storage.describe_table(name)
+        if table.owner and principal and table.owner != principal:
+            raise ResourceNotFoundException("Requested resource not found")
+        return table
+
+    def _item(self, fn):
+        async def run(req: dict, principal: str) -> dict:
+            return await fn(self.storage, await self._table(req, principal), req)
+        return run
+
+    async def create_table(self, req: dict, principal: str) -> dict:
+        table = await self.storage.create_table(tables.table_from_request(req, principal))
+        return {"TableDescription": tables.describe(table)}
+
+    async def describe_table(self, req: dict, principal: str) -> dict:
+        table = await self._table(req, principal)
+        count, size = await self.storage.item_count(table.name)
+        return {"Table": tables.describe(table, count, size)}
+
+    async def delete_table(self, req: dict, principal: str) -> dict:
+        table = await self._table(req, principal)
+        await self.storage.delete_table(table.name)
+        return {"TableDescription": tables.describe(table, status="DELETING")}
+
+    async def list_tables(self, req: dict, principal: str) -> dict:
+        limit = req.get("Limit", LIST_MAX)
+        if not isinstance(limit, int) or not 1 <= limit <= LIST_MAX:
+            raise ValidationException("1 validation error detected: Value at 'limit' failed to satisfy "
+                                      "constraint: Member must have value less than or equal to 100")
+        start = req.get("ExclusiveStartTableName")
+        visible, cursor = [], start
+        while True:  # every table after ``start`` this principal may see, in name order
+            batch, cursor = await self.storage.list_tables(cursor, LIST_MAX)
+            for name in batch:
+                table = await self.storage.describe_table(name)
+                if not table.owner or not principal or table.owner == principal:
+                    visible.append(name)
+            if cursor is None or len(visible) > limit:
+                break
+        result = {"TableNames": visible[:limit]}
+        if len(visible) > limit:
+            result["LastEvaluatedTableName"] = visible[limit - 1]
+        return result
