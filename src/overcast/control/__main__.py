@@ -19,10 +19,11 @@ def main() -> None:
     parser.add_argument("--nats", required=True)
     parser.add_argument("--fd", type=int, required=True)
     parser.add_argument("--token-file", help="where to write the platform's token when it makes the first one")
+    parser.add_argument("--tables", help="table storage URL (sqlite:///path or postgresql://...)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="control: %(message)s")
     sock = socket.socket(fileno=args.fd)
-    service = Service(args.nats, Path(args.token_file) if args.token_file else None)
+    service = Service(args.nats, Path(args.token_file) if args.token_file else None, args.tables)
     config = uvicorn.Config(ControlApp(service), http="httptools", loop="none", lifespan="on", access_log=False,
                             log_level="warning", proxy_headers=False, server_header=False,
                             timeout_graceful_shutdown=60)

@@ -10,6 +10,7 @@ from overcast.deploy import aliases, applier, artifacts, state
 from overcast.deploy.render import render_plan
 from overcast.engine.connect import connect, ensure_resources
 from overcast.errors import OvercastError
+from overcast.tables.storage import open_storage
 
 DIGEST_CACHE_S = 1.0
 
@@ -20,9 +21,11 @@ class NotDeployed(OvercastError):
 
 
 class Service:
-    def __init__(self, nats_url: str, token_file: Path | None = None) -> None:
+    def __init__(self, nats_url: str, token_file: Path | None = None, tables_url: str | None = None) -> None:
         self.nats_url = nats_url
         self.token_file = token_file
+        self.tables_url = tables_url
+        self.storage = None
         self.nc = None
         self._digest: tuple[float, str | None] = (0.0, None)
 
@@ -31,8 +34,13 @@ class Service:
         await ensure_resources(self.nc)
         if self.token_file is not None:
             await auth.ensure_token(self.nc, self.token_file)
+        if self.tables_url:
+            self.storage = open_storage(self.tables_url)
+            await self.storage.open()
 
     async def stop(self) -> None:
+        if self.storage is not None:
+            await self.storage.close()
         if self.nc is not None:
             await self.nc.drain()
 
@@ -95,10 +103,11 @@ class Service:
                 "plain": render_plan(plan, color=False), "expectRevision": kv_revision}
 
     async def deploy(self, *, payload, **_) -> dict:
-        return await applier.apply(self.nc, payload or {})
+        return await applier.apply(self.nc, payload or {}, self.storage)
 
     async def remove(self, stage: str, stack: str, *, query, **_) -> dict:
-        return await applier.remove(self.nc, stage, stack, delete_data=query.get("deleteData") in ("1", "true"))
+        return await applier.remove(self.nc, stage, stack, delete_data=query.get("deleteData") in ("1", "true"),
+                                    storage=self.storage)
 
     async def alias(self, stage: str, stack: str, *, payload, **_) -> dict:
         body = payload or {}
@@ -110,4 +119,4 @@ class Service:
 
     async def rollback(self, stage: str, stack: str, *, payload, **_) -> dict:
         to = (payload or {}).get("to")
-        return await applier.rollback(self.nc, stage, stack, int(to) if to is not None else None)
+        return await applier.rollback(self.nc, stage, stack, int(to) if to is not None else None, self.storage)

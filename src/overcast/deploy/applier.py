@@ -18,10 +18,10 @@ import uuid
 from nats.aio.client import Client
 
 from overcast.compat import keys
-from overcast.deploy import artifacts, state, versions
+from overcast.deploy import artifacts, state, tables, versions
 from overcast.deploy.planner import CREATE, UPDATE, Plan, plan_deploy, plan_remove
 from overcast.deploy.precheck import precheck
-from overcast.deploy.resources import StoredStack, resolve_imports, resources_of
+from overcast.deploy.resources import Resource, StoredStack, resolve_imports, resources_of
 from overcast.deploy.switch import SwitchFailed, switch
 from overcast.deploy.versions import LIVE
 from overcast.errors import OvercastError
@@ -126,9 +126,20 @@ async def publish_versions(nc: Client, new_state: dict, functions: list[str]) ->
         })
 
 
-async def apply(nc: Client, req: dict) -> dict:
-    """Plan and apply one deploy request; returns the plan and what happened."""
+async def apply(nc: Client, req: dict, storage=None) -> dict:
+    """Plan and apply one deploy request; returns the plan and what happened.
+
+    ``storage`` is the platform's table storage (None when tables are not enabled).
+    """
     plan, current, kv_revision, new_state = await plan_request(nc, req)
+    desired = {rid: Resource.from_json(rid, r) for rid, r in new_state["resources"].items()}
+    owner = f"{plan.stage}.{plan.stack}"
+    if any(r.kind == tables.TABLE.name for r in desired.values()):
+        if storage is None:
+            plan.refusals.append("the stack declares tables but this platform has no table storage "
+                                 "(start it with --tables URL)")
+        else:
+            plan.refusals += await tables.check_owners(storage, desired, owner)
     if not plan.ok:
         raise DeployRefused("deploy refused:\n  " + "\n  ".join(plan.refusals), plan=plan.to_json())
     expect = req.get("expectRevision")
@@ -145,15 +156,19 @@ async def apply(nc: Client, req: dict) -> dict:
         raise DeployFailed("deploy failed before any traffic moved; the previous revision keeps serving:\n  "
                            + "\n  ".join(failures), plan=plan.to_json())
     await publish_versions(nc, new_state, published(new_state, current))
+    done = []
+    if storage is not None:
+        done = await tables.apply_actions(storage, plan.actions, desired, (current or {}).get("resources") or {},
+                                          owner)
     try:
         written = await switch(nc, current, new_state, kv_revision)
     except SwitchFailed as exc:
         raise DeployFailed(f"rolled back to the previous revision: {exc.reason}", plan=plan.to_json()) from None
     redeployed = []
     for importer in plan.redeploy:  # --force: importers pick up the changed exports
-        redeployed.append(await redeploy(nc, plan.stage, importer))
+        redeployed.append(await redeploy(nc, plan.stage, importer, storage))
     return {"plan": plan.to_json(), "applied": True, "revision": new_state["revision"], "kvRevision": written,
-            "redeployed": redeployed}
+            "redeployed": redeployed, "tables": done}
 
 
 def request_of(doc: dict, source: str) -> dict:
@@ -165,15 +180,15 @@ def request_of(doc: dict, source: str) -> dict:
             "imports": [[i["stack"], i["output"]] for i in doc.get("imports", [])], "source": source}
 
 
-async def redeploy(nc: Client, stage: str, stack: str) -> dict:
+async def redeploy(nc: Client, stage: str, stack: str, storage=None) -> dict:
     doc, _ = await state.read(nc, stage, stack)
     if doc is None:
         raise OvercastError(f"stack {stack!r} is not deployed in stage {stage!r}")
-    result = await apply(nc, request_of(doc, "redeploy"))
+    result = await apply(nc, request_of(doc, "redeploy"), storage)
     return {"stack": stack, "revision": result.get("revision"), "applied": result.get("applied")}
 
 
-async def remove(nc: Client, stage: str, stack: str, delete_data: bool) -> dict:
+async def remove(nc: Client, stage: str, stack: str, delete_data: bool, storage=None) -> dict:
     current, _ = await state.read(nc, stage, stack)
     if current is None:
         raise OvercastError(f"stack {stack!r} is not deployed in stage {stage!r}")
@@ -181,11 +196,15 @@ async def remove(nc: Client, stage: str, stack: str, delete_data: bool) -> dict:
     plan = plan_remove(current=StoredStack.from_json(current), deployed=deployed, delete_data=delete_data)
     if not plan.ok:
         raise DeployRefused("remove refused:\n  " + "\n  ".join(plan.refusals), plan=plan.to_json())
+    done = []
+    if storage is not None:
+        done = await tables.apply_actions(storage, plan.actions, {}, current.get("resources") or {},
+                                          f"{stage}.{stack}")
     await state.delete(nc, stage, stack)
-    return {"plan": plan.to_json(), "removed": True}
+    return {"plan": plan.to_json(), "removed": True, "tables": done}
 
 
-async def rollback(nc: Client, stage: str, stack: str, to: int | None) -> dict:
+async def rollback(nc: Client, stage: str, stack: str, to: int | None, storage=None) -> dict:
     """Deploy an earlier revision's document again (as a new revision)."""
     entries = [(kv, doc) for kv, doc in await state.history(nc, stage, stack)
                if doc is not None and doc.get("phase") != "staged"]
@@ -199,7 +218,7 @@ async def rollback(nc: Client, stage: str, stack: str, to: int | None) -> dict:
         raise BadRequest(f"no revision {to if to is not None else 'before ' + str(current.get('revision'))} "
                          f"of {stage}.{stack} in the history")
     target = older[-1]
-    result = await apply(nc, request_of(target, "rollback"))
+    result = await apply(nc, request_of(target, "rollback"), storage)
     result["rolledBackTo"] = target.get("revision")
     return result
 

@@ -15,7 +15,7 @@ import uuid
 
 from nats.aio.client import Client
 
-from overcast.deploy import state
+from overcast.deploy import state, tables
 from overcast.deploy.applier import route_conflicts
 from overcast.deploy.planner import Plan, plan_deploy
 from overcast.deploy.resources import StoredStack, resolve_imports, resources_of
@@ -43,7 +43,7 @@ def live_state(stack: Stack, plan: Plan, resources: dict, spec_model, key=None) 
     }
 
 
-async def publish_live(nc: Client, stack: Stack, key=None) -> tuple[int, Plan]:
+async def publish_live(nc: Client, stack: Stack, key=None, storage=None) -> tuple[int, Plan]:
     """Plan the dev stack against the stage and write it if it changed: (KV revision serving it, plan).
 
     Raises LiveRefused with the planner's refusals (unresolved imports, the export rule, route conflicts).
@@ -59,8 +59,15 @@ async def publish_live(nc: Client, stack: Stack, key=None) -> tuple[int, Plan]:
                        current=StoredStack.from_json(previous) if previous else None, desired=resources,
                        desired_outputs=dict(spec_model.outputs), imports=imports, deployed=deployed)
     plan.refusals += route_conflicts(stack.spec.stack, resources, deployed)
+    owner = f"{stack.stage}.{stack.spec.stack}"
+    if storage is not None:
+        plan.refusals += await tables.check_owners(storage, resources, owner)
+    elif any(r.kind == tables.TABLE.name for r in resources.values()):
+        plan.refusals.append("the stack declares tables but no table storage is configured")
     if not plan.ok:
         raise LiveRefused("; ".join(plan.refusals))
+    if storage is not None:
+        await tables.apply_actions(storage, plan.actions, resources, (previous or {}).get("resources") or {}, owner)
     fresh = live_state(stack, plan, resources, spec_model, key)
     same = previous is not None and all(previous.get(k) == fresh.get(k) for k in ("code", "credentials"))
     if same and not plan.changed:

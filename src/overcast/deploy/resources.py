@@ -119,6 +119,7 @@ def resources_of(spec: Any, code: str) -> dict[str, Resource]:
     for name, value in (getattr(spec, "outputs", None) or {}).items():
         rid = resource_id(OUTPUT.name, name)
         out[rid] = Resource(rid, OUTPUT.name, {"value": value})
+    out.update(_tables.table_resources(spec))
     return out
 
 
@@ -248,3 +249,7 @@ def diff_props(old: Mapping, new: Mapping, prefix: str = "") -> list[Change]:
         if (a is ABSENT) != (b is ABSENT) or a != b or type(a) is not type(b):
             changes.append(Change(f"{prefix}{key}", a, b))
     return changes
+
+
+# The table kind lives with its storage code; importing it here registers it whenever resources are used.
+from overcast.deploy import tables as _tables  # noqa: E402

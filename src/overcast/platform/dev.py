@@ -32,6 +32,7 @@ from overcast.platform.node import Node, NodeOptions, stop_event
 from overcast.platform.supervisor import Supervisor
 from overcast.runtime.config import REGION
 from overcast.spec import load_stack
+from overcast.tables.storage import open_storage
 
 READY_TIMEOUT_S = 30.0
 
@@ -76,7 +77,7 @@ async def run_dev(opts: DevOptions, out=print) -> None:
                             data_dir=store, idle_timeout=opts.idle_timeout, default_stage=stack.stage,
                             limit_overrides=opts.limit_overrides,
                             tables_url=opts.tables_url or f"sqlite:///{store / 'tables.db'}"), out)
-    nc = None
+    nc = storage = None
     written: list[Path] = []
     try:
         url = opts.nats_url
@@ -86,7 +87,9 @@ async def run_dev(opts: DevOptions, out=print) -> None:
         await node.prepare(url)
         nc = await connect(url, "overcast-dev")
         credentials, key = await ensure_credentials(nc, store / "credentials", f"{stack.stage}.{stack.spec.stack}")
-        revision, _ = await publish_live(nc, stack, key)
+        storage = open_storage(node.opts.tables_url)
+        await storage.open()
+        revision, _ = await publish_live(nc, stack, key, storage)
         node.start(url)
         await _wait_ready(nc, stack, revision, node.sup, stop)
         if stop.is_set():
@@ -96,9 +99,11 @@ async def run_dev(opts: DevOptions, out=print) -> None:
                                                    credentialsFile=str(credentials)))
         out(f"overcast: stack {stack.spec.stack!r} serving at {node.gateway_url}  (engine {url}; "
             f"control {node.control_url}; Ctrl-C to stop)")
-        await _follow(nc, stack, node.sup, stop, out, engine, key)
+        await _follow(nc, stack, node.sup, stop, out, engine, key, storage)
     finally:
         node.stop()
+        if storage is not None:
+            await storage.close()
         if nc is not None:
             try:
                 await nc.close()
@@ -146,7 +151,7 @@ def _signature(path: Path) -> tuple:
     return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
-async def _follow(nc, stack, sup: Supervisor, stop: asyncio.Event, out, engine, key) -> None:
+async def _follow(nc, stack, sup: Supervisor, stop: asyncio.Event, out, engine, key, storage) -> None:
     seen = _signature(stack.file)
     while not stop.is_set():
         try:
@@ -170,7 +175,7 @@ async def _follow(nc, stack, sup: Supervisor, stop: asyncio.Event, out, engine, 
                 "of `overcast dev`; change not applied")
             continue
         try:
-            revision, plan = await publish_live(nc, fresh, key)
+            revision, plan = await publish_live(nc, fresh, key, storage)
         except OvercastError as exc:
             out(f"overcast: {stack.file.name} not applied, still serving the previous revision: {exc.message}")
             continue

@@ -45,6 +45,7 @@ from overcast.spec.rules import (
     module_files,
     rule_error,
 )
+from overcast.spec.tables import TableSpec
 
 
 class FunctionSpec(BaseModel):
@@ -173,6 +174,8 @@ class StackSpec(BaseModel):
         "64); other stacks read them with ${stack:THIS_STACK.NAME}",
         json_schema_extra={"propertyNames": {"pattern": OUTPUT_NAME.pattern}},
     )
+    tables: dict[str, TableSpec] = Field(
+        default_factory=dict, description="tables the stack owns (DynamoDB data model), by logical name")
     custom: dict[str, Any] = Field(
         default_factory=dict,
         description="free-form values for references (${self:custom.KEY}); overcast does not read them otherwise",
