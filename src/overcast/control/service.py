@@ -6,7 +6,8 @@ import time
 from pathlib import Path
 
 from overcast.control import auth
-from overcast.deploy import aliases, applier, artifacts, state
+from overcast.deploy import aliases, applier, artifacts, publishing, state
+from overcast.deploy.errors import BadRequest
 from overcast.deploy.render import render_plan
 from overcast.engine.connect import connect, ensure_resources
 from overcast.errors import OvercastError
@@ -89,11 +90,11 @@ class Service:
 
     async def code_upload(self, sha: str, *, body: bytes, **_) -> dict:
         if len(body) > artifacts.MAX_CODE_BYTES:
-            raise applier.BadRequest(f"code archive of {len(body)} bytes is over {artifacts.MAX_CODE_BYTES}")
+            raise BadRequest(f"code archive of {len(body)} bytes is over {artifacts.MAX_CODE_BYTES}")
         try:
             stored = await artifacts.upload(self.nc, sha, body)
         except ValueError as exc:
-            raise applier.BadRequest(str(exc)) from None
+            raise BadRequest(str(exc)) from None
         return {"stored": stored, "sha256": sha}
 
     # -- changing -----------------------------------------------------------------
@@ -106,7 +107,7 @@ class Service:
         return await applier.apply(self.nc, payload or {}, self.storage)
 
     async def remove(self, stage: str, stack: str, *, query, **_) -> dict:
-        return await applier.remove(self.nc, stage, stack, delete_data=query.get("deleteData") in ("1", "true"),
+        return await publishing.remove(self.nc, stage, stack, delete_data=query.get("deleteData") in ("1", "true"),
                                     storage=self.storage)
 
     async def alias(self, stage: str, stack: str, *, payload, **_) -> dict:
@@ -114,7 +115,7 @@ class Service:
         try:
             function, name, version = body["function"], body["alias"], int(body["version"])
         except (KeyError, TypeError, ValueError):
-            raise applier.BadRequest('alias request needs {"function", "alias", "version": number}') from None
+            raise BadRequest('alias request needs {"function", "alias", "version": number}') from None
         return await aliases.set_alias(self.nc, stage, stack, function, name, version)
 
     async def rollback(self, stage: str, stack: str, *, payload, **_) -> dict:

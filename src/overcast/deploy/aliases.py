@@ -14,7 +14,7 @@ import uuid
 from nats.aio.client import Client
 
 from overcast.deploy import state, versions
-from overcast.deploy.applier import BadRequest
+from overcast.deploy.errors import BadRequest
 from overcast.deploy.switch import SwitchFailed, switch
 from overcast.errors import OvercastError
 

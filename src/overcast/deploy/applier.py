@@ -17,30 +17,16 @@ import uuid
 
 from nats.aio.client import Client
 
-from overcast.compat import keys
-from overcast.deploy import artifacts, state, tables, versions
-from overcast.deploy.planner import CREATE, UPDATE, Plan, plan_deploy, plan_remove
+from overcast.deploy import artifacts, state, tables
+from overcast.deploy.errors import BadRequest, DeployFailed, DeployRefused
+from overcast.deploy.planner import CREATE, UPDATE, Plan, plan_deploy
 from overcast.deploy.precheck import precheck
+from overcast.deploy.publishing import credentials_for, publish_versions, published
 from overcast.deploy.resources import Resource, StoredStack, resolve_imports, resources_of
 from overcast.deploy.switch import SwitchFailed, switch
 from overcast.deploy.versions import LIVE
 from overcast.errors import OvercastError
 from overcast.spec import StackSpec, substitute_imports
-
-
-class DeployRefused(OvercastError):
-    code = "deploy.refused"
-    http_status = 409
-
-
-class DeployFailed(OvercastError):
-    code = "deploy.failed"
-    http_status = 422
-
-
-class BadRequest(OvercastError):
-    code = "deploy.bad_request"
-    http_status = 400
 
 
 def _deployed(states: dict[tuple[str, str], dict], stage: str, but: str) -> dict[str, StoredStack]:
@@ -103,29 +89,6 @@ def _new_state(plan: Plan, current: dict | None, spec: StackSpec, template: Stac
     }
 
 
-async def _credentials(nc: Client, current: dict | None, new_state: dict) -> dict:
-    """The stack's access key (issued at its first deploy, kept afterwards)."""
-    if current and current.get("credentials"):
-        return current["credentials"]
-    key = await keys.issue(nc, f"{new_state['stage']}.{new_state['stack']}")
-    return {"accessKeyId": key.access_key_id, "secretAccessKey": key.secret_access_key}
-
-
-def published(new_state: dict, current: dict | None) -> list[str]:
-    """Functions whose newest version is new in ``new_state`` (to be published)."""
-    before = (current or {}).get("versions") or {}
-    return [fn for fn, v in new_state["versions"].items() if before.get(fn) != v]
-
-
-async def publish_versions(nc: Client, new_state: dict, functions: list[str]) -> None:
-    for fn in functions:
-        await versions.publish(nc, new_state["stage"], new_state["stack"], fn, new_state["versions"][fn], {
-            "function": fn, "version": new_state["versions"][fn], "code": new_state["code"],
-            "spec": new_state["spec"]["functions"][fn], "publishedAt": new_state["deployedAt"],
-            "revision": new_state["revision"],
-        })
-
-
 async def apply(nc: Client, req: dict, storage=None) -> dict:
     """Plan and apply one deploy request; returns the plan and what happened.
 
@@ -150,7 +113,7 @@ async def apply(nc: Client, req: dict, storage=None) -> dict:
         return {"plan": plan.to_json(), "applied": False, "revision": current.get("revision")}
     if not await artifacts.exists(nc, new_state["code"]["sha256"]):
         raise BadRequest("the code archive was not uploaded (PUT /v1/code/SHA first)")
-    new_state["credentials"] = await _credentials(nc, current, new_state)
+    new_state["credentials"] = await credentials_for(nc, current, new_state)
     failures = await precheck(nc, new_state)
     if failures:
         raise DeployFailed("deploy failed before any traffic moved; the previous revision keeps serving:\n  "
@@ -186,22 +149,6 @@ async def redeploy(nc: Client, stage: str, stack: str, storage=None) -> dict:
         raise OvercastError(f"stack {stack!r} is not deployed in stage {stage!r}")
     result = await apply(nc, request_of(doc, "redeploy"), storage)
     return {"stack": stack, "revision": result.get("revision"), "applied": result.get("applied")}
-
-
-async def remove(nc: Client, stage: str, stack: str, delete_data: bool, storage=None) -> dict:
-    current, _ = await state.read(nc, stage, stack)
-    if current is None:
-        raise OvercastError(f"stack {stack!r} is not deployed in stage {stage!r}")
-    deployed = _deployed(await state.read_all(nc, stage), stage, stack)
-    plan = plan_remove(current=StoredStack.from_json(current), deployed=deployed, delete_data=delete_data)
-    if not plan.ok:
-        raise DeployRefused("remove refused:\n  " + "\n  ".join(plan.refusals), plan=plan.to_json())
-    done = []
-    if storage is not None:
-        done = await tables.apply_actions(storage, plan.actions, {}, current.get("resources") or {},
-                                          f"{stage}.{stack}")
-    await state.delete(nc, stage, stack)
-    return {"plan": plan.to_json(), "removed": True, "tables": done}
 
 
 async def rollback(nc: Client, stage: str, stack: str, to: int | None, storage=None) -> dict:
