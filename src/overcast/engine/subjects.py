@@ -58,3 +58,13 @@ def node_status(role: str, node_id: str) -> str:
 
 # Every runtime process answers here: "could you start these functions?" (pre-deploy check).
 CHECK = f"{PREFIX}.check"
+
+
+# JetStream stream of table change records (DynamoDB Streams shape), one subject per table.
+TABLE_CHANGES_STREAM = "OVERCAST_TABLE_CHANGES"
+TABLE_CHANGES_WILDCARD = f"{PREFIX}.tables.changes.>"
+
+
+def table_changes(table: str) -> str:
+    """Table names may hold '.', a subject separator: it is written %2E here."""
+    return f"{PREFIX}.tables.changes.{table.replace('.', '%2E')}"

@@ -7,6 +7,7 @@ shape, so boto3 raises the exception classes it would raise against AWS.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import orjson
@@ -17,6 +18,7 @@ from overcast.compat.dynamodb import wire
 from overcast.compat.dynamodb.service import DynamoService
 from overcast.compat.keys import KeyStore
 from overcast.errors import OvercastError
+from overcast.tables import maintenance
 from overcast.tables.errors import ValidationException
 from overcast.tables.storage import open_storage
 
@@ -33,12 +35,18 @@ class AwsEndpoints:
 
     async def start(self, nc) -> None:
         self.keys = KeyStore(nc)
+        self._tasks = []
         if self.tables_url:
             self.storage = open_storage(self.tables_url)
             await self.storage.open()
             self.dynamodb = DynamoService(self.storage)
+            self._tasks = [asyncio.create_task(maintenance.relay(nc, self.storage)),
+                           asyncio.create_task(maintenance.sweep_ttl(self.storage))]
 
     async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         if self.storage is not None:
             await self.storage.close()
 
