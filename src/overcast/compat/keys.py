@@ -13,14 +13,14 @@ from nats.aio.client import Client
 from nats.js.errors import KeyNotFoundError
 
 from overcast.compat.sigv4 import AccessKey, generate_key_pair
-from overcast.control.auth import _kv as config_kv
+from overcast.control.auth import config_bucket
 
 CACHE_S = 10.0
 
 
 async def issue(nc: Client, principal: str) -> AccessKey:
     akid, secret = generate_key_pair()
-    kv = await config_kv(nc)
+    kv = await config_bucket(nc)
     await kv.put(f"keys.{akid}", orjson.dumps({"secret": secret, "principal": principal}))
     return AccessKey(akid, secret, principal)
 
@@ -36,7 +36,7 @@ class KeyStore:
         hit = self._cache.get(access_key_id)
         if hit and time.monotonic() - hit[0] < CACHE_S:
             return hit[1]
-        kv = await config_kv(self.nc)
+        kv = await config_bucket(self.nc)
         try:
             entry = await kv.get(f"keys.{access_key_id}")
             doc = orjson.loads(entry.value) if entry.value else None

@@ -16,8 +16,9 @@ import secrets
 from pathlib import Path
 
 from nats.aio.client import Client
-from nats.js.api import KeyValueConfig
-from nats.js.errors import BucketNotFoundError, KeyNotFoundError
+from nats.js.errors import KeyNotFoundError
+
+from overcast.engine.connect import bucket
 
 CONFIG_BUCKET = "overcast_config"
 TOKEN_KEY = "control.token"
@@ -27,16 +28,12 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def _kv(nc: Client):
-    js = nc.jetstream()
-    try:
-        return await js.key_value(CONFIG_BUCKET)
-    except BucketNotFoundError:
-        return await js.create_key_value(KeyValueConfig(bucket=CONFIG_BUCKET, history=8))
+async def config_bucket(nc: Client):
+    return await bucket(nc, CONFIG_BUCKET, history=8)
 
 
 async def stored_digest(nc: Client) -> str | None:
-    kv = await _kv(nc)
+    kv = await config_bucket(nc)
     try:
         entry = await kv.get(TOKEN_KEY)
     except KeyNotFoundError:
@@ -45,7 +42,7 @@ async def stored_digest(nc: Client) -> str | None:
 
 
 async def set_token(nc: Client, token: str) -> None:
-    kv = await _kv(nc)
+    kv = await config_bucket(nc)
     await kv.put(TOKEN_KEY, digest(token).encode())
 
 

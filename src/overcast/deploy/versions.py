@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import orjson
 from nats.aio.client import Client
-from nats.js.api import KeyValueConfig
-from nats.js.errors import BucketNotFoundError, KeyNotFoundError
+from nats.js.errors import KeyNotFoundError
+
+from overcast.engine.connect import bucket
 
 VERSIONS_BUCKET = "overcast_versions"
 LIVE = "live"
@@ -27,11 +28,7 @@ def key(stage: str, stack: str, function: str, version: int) -> str:
 
 
 async def _kv(nc: Client):
-    js = nc.jetstream()
-    try:
-        return await js.key_value(VERSIONS_BUCKET)
-    except BucketNotFoundError:
-        return await js.create_key_value(KeyValueConfig(bucket=VERSIONS_BUCKET, history=1))
+    return await bucket(nc, VERSIONS_BUCKET, history=1)
 
 
 async def publish(nc: Client, stage: str, stack: str, function: str, version: int, record: dict) -> None:

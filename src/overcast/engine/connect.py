@@ -38,10 +38,7 @@ async def connect(url: str, name: str, *, connect_timeout: float = 5.0) -> Clien
 async def ensure_resources(nc: Client) -> None:
     """Create the desired-state bucket and the logs stream if they are missing."""
     js = nc.jetstream()
-    try:
-        await js.key_value(subjects.STACKS_BUCKET)
-    except BucketNotFoundError:
-        await js.create_key_value(KeyValueConfig(bucket=subjects.STACKS_BUCKET, history=64))
+    await bucket(nc, subjects.STACKS_BUCKET, history=64)
     try:
         await js.stream_info(subjects.LOGS_STREAM)
     except NotFoundError:
@@ -53,3 +50,12 @@ async def ensure_resources(nc: Client) -> None:
 
 def max_payload(nc: Client) -> int:
     return int(nc.max_payload or 0)
+
+
+async def bucket(nc: Client, name: str, **config):
+    """The KV bucket ``name``, created with ``config`` (KeyValueConfig fields) on first use."""
+    js = nc.jetstream()
+    try:
+        return await js.key_value(name)
+    except BucketNotFoundError:
+        return await js.create_key_value(KeyValueConfig(bucket=name, **config))

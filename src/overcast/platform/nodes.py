@@ -18,10 +18,10 @@ import uuid
 import orjson
 from nats.aio.client import Client
 from nats.errors import NoRespondersError
-from nats.js.api import KeyValueConfig
-from nats.js.errors import BucketNotFoundError, NoKeysError
+from nats.js.errors import NoKeysError
 
 from overcast.engine import subjects
+from overcast.engine.connect import bucket
 
 NODES_BUCKET = "overcast_nodes"
 TTL_S = 15.0
@@ -33,11 +33,7 @@ def new_node_id() -> str:
 
 
 async def _kv(nc: Client):
-    js = nc.jetstream()
-    try:
-        return await js.key_value(NODES_BUCKET)
-    except BucketNotFoundError:
-        return await js.create_key_value(KeyValueConfig(bucket=NODES_BUCKET, ttl=TTL_S, history=1))
+    return await bucket(nc, NODES_BUCKET, ttl=TTL_S, history=1)
 
 
 async def heartbeat(nc: Client, role: str, node_id: str) -> None:
