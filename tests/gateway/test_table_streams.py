@@ -86,3 +86,24 @@ def test_every_committed_write_becomes_one_record_and_failed_ones_none(platform)
         assert r["dynamodb"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
         assert r["eventSourceARN"].startswith("arn:aws:dynamodb:us-east-1:000000000000:table/events.log/stream/")
     assert len(records(platform, "events.log", 4, timeout=2)) == 3  # nothing for the refused write
+
+
+def test_items_past_their_ttl_are_swept_and_emitted_as_service_removals(platform):
+    c = platform.client
+    c.create_table(TableName="sessions", AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                   KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}], BillingMode="PAY_PER_REQUEST",
+                   StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
+    c.update_time_to_live(TableName="sessions", TimeToLiveSpecification={"Enabled": True, "AttributeName": "exp"})
+    now = int(time.time())
+    c.put_item(TableName="sessions", Item={"id": {"S": "old"}, "exp": {"N": str(now - 10)}})
+    c.put_item(TableName="sessions", Item={"id": {"S": "fresh"}, "exp": {"N": str(now + 3600)}})
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and "Item" in c.get_item(TableName="sessions", Key={"id": {"S": "old"}}):
+        time.sleep(0.2)
+    assert "Item" not in c.get_item(TableName="sessions", Key={"id": {"S": "old"}})
+    assert "Item" in c.get_item(TableName="sessions", Key={"id": {"S": "fresh"}})
+    got = records(platform, "sessions", 3)
+    removal = [r for r in got if r["eventName"] == "REMOVE"]
+    assert len(removal) == 1 and removal[0]["dynamodb"]["Keys"] == {"id": {"S": "old"}}
+    assert removal[0]["userIdentity"] == {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
+    assert all("userIdentity" not in r for r in got if r["eventName"] == "INSERT")
