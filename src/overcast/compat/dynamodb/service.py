@@ -7,7 +7,7 @@ as a table in another AWS account would be.
 
 from __future__ import annotations
 
-from overcast.compat.dynamodb import items, reads, tables
+from overcast.compat.dynamodb import admin, batch, items, reads, tables, transact
 from overcast.tables.errors import ResourceNotFoundException, ValidationException
 from overcast.tables.storage.base import Storage, TableDef
 
@@ -23,6 +23,11 @@ class DynamoService:
             "PutItem": self._item(items.put_item), "GetItem": self._item(items.get_item),
             "UpdateItem": self._item(items.update_item), "DeleteItem": self._item(items.delete_item),
             "Query": self._item(reads.query), "Scan": self._item(reads.scan),
+            "BatchGetItem": self._tables(batch.batch_get_item), "BatchWriteItem": self._tables(batch.batch_write_item),
+            "TransactGetItems": self._tables(transact.transact_get_items),
+            "TransactWriteItems": self.transact_write_items,
+            "UpdateTable": self._item(admin.update_table), "UpdateTimeToLive": self._item(admin.update_time_to_live),
+            "DescribeTimeToLive": self._item(admin.describe_time_to_live),
         }
 
     def supports(self, op: str) -> bool:
@@ -47,6 +52,18 @@ class DynamoService:
         async def run(req: dict, principal: str) -> dict:
             return await fn(self.storage, await self._table(req, principal), req)
         return run
+
+    def _resolver(self, principal: str):
+        """Table name -> TableDef, for operations naming several tables (each checked like TableName)."""
+        return lambda name: self._table({"TableName": name}, principal)
+
+    def _tables(self, fn):
+        async def run(req: dict, principal: str) -> dict:
+            return await fn(self.storage, self._resolver(principal), req)
+        return run
+
+    async def transact_write_items(self, req: dict, principal: str) -> dict:
+        return await transact.transact_write_items(self.storage, self._resolver(principal), req, principal)
 
     async def create_table(self, req: dict, principal: str) -> dict:
         table = await self.storage.create_table(tables.table_from_request(req, principal))
