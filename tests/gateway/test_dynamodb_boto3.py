@@ -161,3 +161,12 @@ def test_a_handler_uses_plain_boto3_through_an_http_route(dynamo):
     assert stored["count"] == {"N": "3"}
     assert httpx.delete(p.url + "/items/things/1", timeout=30).json() == {"deleted": True}
     assert httpx.get(p.url + "/items/things/1", timeout=30).status_code == 404
+
+
+def test_index_keys_over_the_key_size_limit_are_refused(dynamo):
+    client, _, _ = dynamo
+    name = make_table(client)  # GSI by-colour on "colour"
+    with pytest.raises(ClientError) as err:
+        client.put_item(TableName=name, Item={"pk": {"S": "p"}, "sk": {"N": "1"}, "colour": {"S": "x" * 3000}})
+    assert err.value.response["Error"]["Code"] == "ValidationException"
+    assert "2048-byte key size limit" in err.value.response["Error"]["Message"]

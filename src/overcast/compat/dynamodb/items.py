@@ -6,8 +6,9 @@ import math
 
 from overcast.tables import expressions as ex
 from overcast.tables.errors import ConditionalCheckFailedException, ValidationException
-from overcast.tables.sizes import item_size
+from overcast.tables.sizes import item_size, value_size
 from overcast.tables.storage.base import Storage, TableDef
+from overcast.tables.storage.keys import MAX_HASH_KEY_BYTES, MAX_RANGE_KEY_BYTES
 from overcast.tables.values import validate_item
 
 WRITE_UNIT, READ_UNIT = 1024, 4096
@@ -38,13 +39,17 @@ def check_key_values(table: TableDef, item: dict, *, only_key: bool) -> dict:
             raise ValidationException("One or more parameter values are not valid. The AttributeValue for a key "
                                       f"attribute cannot contain an empty {'string' if tag == 'S' else 'binary'} "
                                       f"value. Key: {name}")
-    for index in table.indexes:  # index keys must have the declared type when present
-        for name, want in ((index.key.hash_key, index.key.hash_type), (index.key.range_key, index.key.range_type)):
+    for index in table.indexes:  # index keys must have the declared type (and key size) when present
+        for name, want, limit in ((index.key.hash_key, index.key.hash_type, MAX_HASH_KEY_BYTES),
+                                  (index.key.range_key, index.key.range_type, MAX_RANGE_KEY_BYTES)):
             if name and name in item and not only_key:
                 tag = next(iter(item[name]))
                 if tag != want:
                     raise _invalid(f"Type mismatch for Index Key {name} Expected: {want} Actual: {tag} "
                                    f"IndexName: {index.name}")
+                if value_size(item[name]) > limit:
+                    raise _invalid(f"Index key {name} of index {index.name} is over the {limit}-byte key size "
+                                   "limit")
     return {n: item[n] for n in names}
 
 
