@@ -18,6 +18,7 @@ from nats.errors import TimeoutError as NatsTimeout
 
 from overcast import limits
 from overcast.asgi import lifespan, read_body
+from overcast.compat.dynamodb.grants import grants_of
 from overcast.deploy import state
 from overcast.engine import protocol, subjects
 from overcast.engine.connect import connect, ensure_resources
@@ -87,6 +88,7 @@ class Gateway:
             self.states[(stage, stack)] = stack_state
             self.applied[name] = revision
         self.table = self._build_table()
+        self.aws.set_grants(grants_of(self.states))
 
     def _build_table(self) -> RouteTable:
         return build_table(self.states, self.default_stage)

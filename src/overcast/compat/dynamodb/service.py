@@ -8,15 +8,21 @@ as a table in another AWS account would be.
 from __future__ import annotations
 
 from overcast.compat.dynamodb import admin, batch, items, reads, tables, transact
-from overcast.tables.errors import ResourceNotFoundException, ValidationException
+from overcast.tables.errors import DynamoError, ResourceNotFoundException, ValidationException
 from overcast.tables.storage.base import Storage, TableDef
 
 LIST_MAX = 100
 
 
+class AccessDenied(DynamoError):
+    code = "tables.access_denied"
+    aws_name = "AccessDeniedException"
+
+
 class DynamoService:
     def __init__(self, storage: Storage) -> None:
         self.storage = storage
+        self.grants: dict[str, set[str]] = {}  # table -> principals it is exported to (see grants.py)
         self._ops = {
             "CreateTable": self.create_table, "DescribeTable": self.describe_table,
             "ListTables": self.list_tables, "DeleteTable": self.delete_table,
@@ -26,7 +32,8 @@ class DynamoService:
             "BatchGetItem": self._tables(batch.batch_get_item), "BatchWriteItem": self._tables(batch.batch_write_item),
             "TransactGetItems": self._tables(transact.transact_get_items),
             "TransactWriteItems": self.transact_write_items,
-            "UpdateTable": self._item(admin.update_table), "UpdateTimeToLive": self._item(admin.update_time_to_live),
+            "UpdateTable": self._item(admin.update_table, manage=True),
+            "UpdateTimeToLive": self._item(admin.update_time_to_live, manage=True),
             "DescribeTimeToLive": self._item(admin.describe_time_to_live),
         }
 
@@ -41,16 +48,23 @@ class DynamoService:
             raise ValidationException("the request body must be a JSON object")
         return await handler(req, principal)
 
-    async def _table(self, req: dict, principal: str) -> TableDef:
+    def _may_use(self, table: TableDef, principal: str) -> bool:
+        return (not table.owner or not principal or table.owner == principal
+                or principal in self.grants.get(table.name, ()))
+
+    async def _table(self, req: dict, principal: str, manage: bool = False) -> TableDef:
         name = tables.check_table_name(req.get("TableName"))
         table = await self.storage.describe_table(name)
-        if table.owner and principal and table.owner != principal:
+        if not self._may_use(table, principal):
             raise ResourceNotFoundException("Requested resource not found")
+        if manage and table.owner and principal and table.owner != principal:
+            raise AccessDenied(f"User: {principal} is not authorized to perform this operation on resource: "
+                               f"{tables.table_arn(name)} (only the stack that owns the table may change it)")
         return table
 
-    def _item(self, fn):
+    def _item(self, fn, manage: bool = False):
         async def run(req: dict, principal: str) -> dict:
-            return await fn(self.storage, await self._table(req, principal), req)
+            return await fn(self.storage, await self._table(req, principal, manage), req)
         return run
 
     def _resolver(self, principal: str):
@@ -75,7 +89,7 @@ class DynamoService:
         return {"Table": tables.describe(table, count, size)}
 
     async def delete_table(self, req: dict, principal: str) -> dict:
-        table = await self._table(req, principal)
+        table = await self._table(req, principal, manage=True)
         await self.storage.delete_table(table.name)
         return {"TableDescription": tables.describe(table, status="DELETING")}
 
@@ -90,7 +104,7 @@ class DynamoService:
             batch, cursor = await self.storage.list_tables(cursor, LIST_MAX)
             for name in batch:
                 table = await self.storage.describe_table(name)
-                if not table.owner or not principal or table.owner == principal:
+                if self._may_use(table, principal):
                     visible.append(name)
             if cursor is None or len(visible) > limit:
                 break
