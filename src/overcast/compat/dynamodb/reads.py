@@ -11,16 +11,6 @@ from overcast.tables.values import validate_item
 PAGE_BYTES = 1024 * 1024  # DynamoDB stops a page after 1 MB of items read
 
 
-def _index(table: TableDef, req: dict):
-    name = req.get("IndexName")
-    if name is None:
-        return None
-    index = table.index(name)
-    if index is None:
-        raise ValidationException(f"The table does not have the specified index: {name}")
-    return index
-
-
 def _common(req: dict, extra_parsed: list):
     """(filter predicate, projection paths, select) with every placeholder checked once."""
     names, values = req.get("ExpressionAttributeNames"), req.get("ExpressionAttributeValues")
@@ -77,7 +67,7 @@ def _answer(page, pred, paths, select, req, table) -> dict:
 
 
 async def query(storage: Storage, table: TableDef, req: dict) -> dict:
-    index = _index(table, req)
+    index = table.named_index(req.get("IndexName"))
     schema = index.key if index else table.key
     expr = req.get("KeyConditionExpression")
     if not expr:
@@ -97,7 +87,7 @@ async def query(storage: Storage, table: TableDef, req: dict) -> dict:
 
 
 async def scan(storage: Storage, table: TableDef, req: dict) -> dict:
-    index = _index(table, req)
+    index = table.named_index(req.get("IndexName"))
     segment, total = req.get("Segment"), req.get("TotalSegments")
     if (segment is None) != (total is None):
         raise ValidationException("The TotalSegments parameter is required but was not present in the request "

@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from overcast.tables.errors import ValidationException
+
 Item = dict[str, dict]
 
 
@@ -58,6 +60,15 @@ class TableDef:
 
     def index(self, name: str) -> IndexDef | None:
         return next((i for i in self.indexes if i.name == name), None)
+
+    def named_index(self, name: str | None) -> IndexDef | None:
+        """The index a request names (None when it names none); ValidationException when there is no such index."""
+        if name is None:
+            return None
+        index = self.index(name)
+        if index is None:
+            raise ValidationException(f"The table does not have the specified index: {name}")
+        return index
 
 
 @dataclass(frozen=True)

@@ -59,18 +59,9 @@ class Read:
         return sql, params
 
 
-def _index(table: TableDef, name: str | None) -> IndexDef | None:
-    if name is None:
-        return None
-    index = table.index(name)
-    if index is None:
-        raise ValidationException(f"The table does not have the specified index: {name}")
-    return index
-
-
 def query_read(table: TableDef, tid: int, index_name: str | None, hash_value: dict,
                range_cond: RangeCondition | None, forward: bool, start_key: Item | None) -> Read:
-    index = _index(table, index_name)
+    index = table.named_index(index_name)
     schema = table.key if index is None else index.key
     pk = hash_bytes(schema, hash_value)
     alias = "i" if index is None else "e"
@@ -97,7 +88,7 @@ def query_read(table: TableDef, tid: int, index_name: str | None, hash_value: di
 
 def scan_read(table: TableDef, tid: int, index_name: str | None, segment: int, total_segments: int,
               start_key: Item | None) -> Read:
-    index = _index(table, index_name)
+    index = table.named_index(index_name)
     low, high = segment_range(segment, total_segments)
     if index is None:
         where, params = "i.tid = ? AND i.h >= ? AND i.h < ?", (tid, low, high)
