@@ -99,6 +99,8 @@ async def run_dev(opts: DevOptions, out=print) -> None:
                                                    credentialsFile=str(credentials)))
         out(f"overcast: stack {stack.spec.stack!r} serving at {node.gateway_url}  (engine {url}; "
             f"control {node.control_url}; Ctrl-C to stop)")
+        out(f"overcast: tables {node.opts.tables_url}; AWS SDK credentials {credentials} (profile overcast), "
+            f"endpoint {node.gateway_url}")
         await _follow(nc, stack, node.sup, stop, out, engine, key, storage)
     finally:
         node.stop()
