@@ -170,3 +170,13 @@ def test_index_keys_over_the_key_size_limit_are_refused(dynamo):
         client.put_item(TableName=name, Item={"pk": {"S": "p"}, "sk": {"N": "1"}, "colour": {"S": "x" * 3000}})
     assert err.value.response["Error"]["Code"] == "ValidationException"
     assert "2048-byte key size limit" in err.value.response["Error"]["Message"]
+
+
+def test_deletion_protection_is_refused_not_ignored(dynamo):
+    client, _, _ = dynamo
+    with pytest.raises(ClientError) as err:
+        client.create_table(TableName="protected-one", BillingMode="PAY_PER_REQUEST", DeletionProtectionEnabled=True,
+                            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}])
+    assert err.value.response["Error"]["Code"] == "ValidationException"
+    assert "DeletionProtectionEnabled is not supported" in err.value.response["Error"]["Message"]

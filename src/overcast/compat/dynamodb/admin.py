@@ -14,12 +14,13 @@ from dataclasses import replace
 
 from overcast.compat.dynamodb import tables
 from overcast.compat.dynamodb.batch import invalid
+from overcast.compat.dynamodb.tables import refuse_unsupported
 from overcast.tables.errors import DynamoError, ResourceNotFoundException, ValidationException
 from overcast.tables.storage.base import IndexDef, Storage, TableDef
 
 VIEWS = ("NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY")
 NO_EFFECT = ("ProvisionedThroughput", "BillingMode", "SSESpecification", "TableClass", "DeletionProtectionEnabled",
-             "OnDemandThroughput", "WarmThroughput")
+             "OnDemandThroughput", "WarmThroughput")  # DeletionProtectionEnabled=true is refused (refuse_unsupported)
 MAX_GSIS = 20
 PREFIX = "One or more parameter values were invalid: "
 
@@ -120,6 +121,7 @@ async def update_table(storage: Storage, table: TableDef, req: dict) -> dict:
                                   "for UpdateTable")
     if req.get("ReplicaUpdates"):
         raise ValidationException("ReplicaUpdates (global tables) are not supported by overcast")
+    refuse_unsupported(req)
     new = table
     if updates:
         defs = _definitions(req.get("AttributeDefinitions"))

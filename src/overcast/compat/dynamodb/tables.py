@@ -58,7 +58,15 @@ def _projection(p: object) -> tuple[str, tuple[str, ...]]:
     return kind, tuple(extra)
 
 
+def refuse_unsupported(req: dict) -> None:
+    """Settings overcast would otherwise have to ignore are refused, never silently dropped."""
+    if req.get("DeletionProtectionEnabled"):
+        raise ValidationException("DeletionProtectionEnabled is not supported by overcast; declare the table in a "
+                                  "stack file, where deletionPolicy: retain keeps its data")
+
+
 def table_from_request(req: dict, owner: str) -> TableDef:
+    refuse_unsupported(req)
     name = check_table_name(req.get("TableName"))
     defs = req.get("AttributeDefinitions")
     if not isinstance(defs, list) or not defs:
