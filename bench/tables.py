@@ -2,8 +2,10 @@
 
     .venv/bin/python bench/tables.py [--quick]
 
-Same run, same boto3 client code (botocore, retries off, one Session and
-client per thread) against two HTTP targets: ``overcast dev`` on a copy of
+Same run, same client code against two HTTP targets; two clients (``--client lean|boto3|both``, default
+both): the lean one (bench/dynamo_loadgen.py: raw HTTP/1.1 + SigV4, asyncio, its own process), on which the
+targets are judged, and boto3 (botocore, retries off, one Session and client per thread), the correctness
+reference. Targets: ``overcast dev`` on a copy of
 examples/hello (SQLite tables, the embedded default) and moto's server (the
 peer implementation). Floor, in this process: the same operations on
 overcast's storage API (no HTTP, no boto3) and through ``DynamoService.handle``
@@ -18,6 +20,7 @@ figure, ratio and target.
 from __future__ import annotations
 
 import argparse
+import array
 import asyncio
 import configparser
 import functools
@@ -29,6 +32,7 @@ import random
 import shutil
 import signal
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import threading
@@ -38,49 +42,38 @@ from pathlib import Path
 
 import boto3
 from botocore.config import Config
-from harness import Children, leftovers, pct, wait_for_url
+from dynamo_loadgen import PER_PARTITION, item, key, probe, query_request
+from harness import Children, leftovers, pct, read_ns, wait_for_url
 
 from overcast.compat.dynamodb.service import DynamoService
+from overcast.process import die_with_parent
 from overcast.tables.sizes import item_size
 from overcast.tables.storage import KeySchema, TableDef, open_storage
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "hello"
+LOADGEN = Path(__file__).resolve().parent / "dynamo_loadgen.py"
 OVERCAST = Path(sys.executable).parent / "overcast"
 OPS = ("PutItem", "GetItem", "Query")
 HTTP_TARGETS = ("moto", "overcast")  # run in this order at every step, so drift hits both
-PER_PARTITION = 50  # items per partition key; a Query (Limit 10) always finds 10
-PAYLOAD = "x" * 160  # makes an item ~200 bytes as DynamoDB counts them
 PAGE_BYTES = 1024 * 1024
 REGION = "us-east-1"
 CLIENT_CONFIG = Config(retries={"total_max_attempts": 1}, connect_timeout=10, read_timeout=60)
 TARGET_RATIO, TARGET_SERVER_P50 = 5.0, 1.0  # from the issue
+KINDS = {"lean": ("lean",), "boto3": ("boto3",), "both": ("lean", "boto3")}  # runs alternate per concurrency
 SIZES = {  # items put per table; seconds per GetItem/Query run (HTTP, in-process); warm-up ops per client
     "default": {"items": 3000, "seconds": 6.0, "floor_seconds": 2.0, "warmup": 30},
     "quick": {"items": 600, "seconds": 1.5, "floor_seconds": 0.5, "warmup": 10},
 }
 
 
-# -- the data: item i is deterministic, so every answer can be checked ---------------------------------------------
-
-def key(i: int) -> dict:
-    return {"pk": {"S": f"user-{i // PER_PARTITION:05d}"}, "sk": {"N": str(i % PER_PARTITION)}}
-
-
-def item(i: int) -> dict:
-    return {**key(i), "count": {"N": str(i)}, "kind": {"S": "bench"}, "payload": {"S": PAYLOAD}}
-
+# -- the data (key, item, query_request: dynamo_loadgen.py): item i is deterministic, so every answer is checked ---
 
 def create_request(name: str) -> dict:
     return {"TableName": name, "BillingMode": "PAY_PER_REQUEST",
             "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"},
                                      {"AttributeName": "sk", "AttributeType": "N"}],
             "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}]}
-
-
-def query_request(name: str, part: int) -> dict:
-    return {"TableName": name, "KeyConditionExpression": "pk = :p", "Limit": 10,
-            "ExpressionAttributeValues": {":p": {"S": f"user-{part:05d}"}}}
 
 
 def check(op: str, i: int, answer) -> str | None:
@@ -105,6 +98,12 @@ class Plan:
     def work(self, op: str):
         """A fresh iterator; shared by a run's threads (next() on these is atomic under the GIL)."""
         return iter(range(self.items)) if op == "PutItem" else itertools.cycle(self._keys[op])
+
+    def work_file(self, op: str, path: Path) -> Path:
+        """The same work for the lean client's process: int32s, cycled there for GetItem/Query."""
+        with path.open("wb") as fh:
+            array.array("i", range(self.items) if op == "PutItem" else self._keys[op]).tofile(fh)
+        return path
 
 
 # -- CPU accounting: every process of a server's session (start_new_session: session id = its pid) -----------------
@@ -199,6 +198,44 @@ def drive(cls: list, conc: int, op: str, table: str, plan: Plan, sid: int, warm:
     if before.count:
         errors.add(before.first)
     return summary(sorted(ns for lat in lats for ns in lat), elapsed, cpu, srv)
+
+
+def drive_lean(children: Children, tmp: Path, url: str, creds: tuple[str, str], conc: int, op: str, table: str,
+               plan: Plan, sid: int, warm: str, warmup: int, errors: Errors) -> dict:
+    """The lean client (dynamo_loadgen.py), one process, ``conc`` connections; it warms up, says it is ready,
+    and starts when told, so the server CPU is read around its measured window only."""
+    lat_file = tmp / f"lat-{table}-{op}.bin"
+    argv = [sys.executable, LOADGEN, url, "--akid", creds[0], "--secret", creds[1], "--region", REGION,
+            "--table", table, "--warm-table", warm, "--op", op, "--conns", conc, "--seconds", plan.seconds,
+            "--work", plan.work_file(op, tmp / f"work-{op}.bin"), "--out", lat_file, "--warmup", warmup]
+    proc = subprocess.Popen([str(x) for x in argv], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                            start_new_session=True, preexec_fn=functools.partial(die_with_parent, signal.SIGKILL))
+    children.procs.append(proc)
+    try:
+        line = proc.stdout.readline()
+        if not line.startswith('{"ready"'):
+            raise RuntimeError(f"lean client did not start: {line!r} (exit {proc.wait()})")
+        srv0 = session_cpu(sid)
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
+        line = proc.stdout.readline()
+        srv = session_cpu(sid) - srv0
+        proc.wait(30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        children.procs.remove(proc)
+    try:
+        res = json.loads(line)
+    except ValueError:
+        raise RuntimeError(f"lean client {op} c={conc}: no result (exit {proc.returncode}): {line!r}") from None
+    if res["errors"]:
+        errors.count += res["errors"] - 1
+        errors.add(f"lean {res['first_error']}")
+    out = summary(read_ns(lat_file), res["seconds"], res["cpu_s"], srv)
+    out["connections_opened"] = res["connects"]
+    return out
 
 
 def summary(lat: list[int], elapsed: float, client_cpu: float, server_cpu: float | None) -> dict:
@@ -302,7 +339,7 @@ async def timed(fn, op: str, plan: Plan, errors: Errors) -> dict:
 
 # -- the run --------------------------------------------------------------------------------------------------------
 
-def measure(children: Children, tmp: Path, plan: Plan, warm: int, errors: Errors) -> dict:
+def measure(children: Children, tmp: Path, plan: Plan, warm: int, kinds: tuple[str, ...], errors: Errors) -> dict:
     stack_dir = tmp / "hello"
     shutil.copytree(EXAMPLE, stack_dir, ignore=shutil.ignore_patterns(".overcast", "__pycache__"))
     oc_log, moto_log = tmp / "overcast.log", tmp / "moto.log"
@@ -320,25 +357,43 @@ def measure(children: Children, tmp: Path, plan: Plan, warm: int, errors: Errors
               "overcast": (creds["overcast"]["aws_access_key_id"], creds["overcast"]["aws_secret_access_key"])}
     sids = {"moto": moto.pid, "overcast": oc.pid}
     print(f"moto {urls['moto']}  overcast {urls['overcast']}", file=sys.stderr)
-    cls = {t: clients(urls[t], *secret[t], 8) for t in HTTP_TARGETS}
+    cls = {t: clients(urls[t], *secret[t], 8 if "boto3" in kinds else 1) for t in HTTP_TARGETS}
     for t in HTTP_TARGETS:
-        print(f"{t}: warm-up, {warm} of each operation per client ...", file=sys.stderr)
-        warm_up(cls[t], "bench-warm", warm, errors)
-    out: dict = {t: {} for t in HTTP_TARGETS}
+        if "boto3" in kinds:
+            print(f"{t}: boto3 warm-up, {warm} of each operation per client ...", file=sys.stderr)
+            warm_up(cls[t], "bench-warm", warm, errors)
+        else:
+            warm_up(cls[t], "bench-warm", 1, errors)
+    out: dict = {k: {t: {} for t in HTTP_TARGETS} for k in kinds}
+    if "lean" in kinds:  # overcast verifies signatures: the lean client's must pass, a wrong one must not
+        out["_signature_probe"] = asyncio.run(probe(urls["overcast"], *secret["overcast"], REGION, "bench-warm"))
+        print(f"overcast signature probe: {out['_signature_probe']}", file=sys.stderr)
+        if out["_signature_probe"]["good"]["status"] != 200 or out["_signature_probe"]["bad"]["status"] == 200:
+            errors.add(f"signature probe: {out['_signature_probe']}")
     for conc in (1, 8):
-        table = f"bench-c{conc}"
-        for t in HTTP_TARGETS:
-            cls[t][0].create_table(**create_request(table))
-            out[t][f"c{conc}"] = {}
-        for op in OPS:
+        for kind in kinds:
+            table = f"bench-{kind}-c{conc}"
             for t in HTTP_TARGETS:
-                what = f"x{plan.items}" if op == "PutItem" else f"{plan.seconds:g} s"
-                print(f"{t} c={conc} {op} {what} ...", file=sys.stderr)
-                out[t][f"c{conc}"][op] = drive(cls[t], conc, op, table, plan, sids[t], "bench-warm", errors)
-        for t in HTTP_TARGETS:
-            stored = count_items(cls[t][0], table)
-            if stored != plan.items:
-                errors.add(f"{t} {table} holds {stored} items after {plan.items} PutItems")
+                cls[t][0].create_table(**create_request(table))
+                out[kind][t][f"c{conc}"] = {}
+            for op in OPS:
+                for t in HTTP_TARGETS:
+                    what = f"x{plan.items}" if op == "PutItem" else f"{plan.seconds:g} s"
+                    print(f"{kind} {t} c={conc} {op} {what} ...", file=sys.stderr)
+                    if kind == "boto3":
+                        r = drive(cls[t], conc, op, table, plan, sids[t], "bench-warm", errors)
+                    else:
+                        r = drive_lean(children, tmp, urls[t], secret[t], conc, op, table, plan, sids[t],
+                                       "bench-warm", warm, errors)
+                    out[kind][t][f"c{conc}"][op] = r
+            for t in HTTP_TARGETS:  # boto3 checks what either client stored: the count, and a sample of items
+                stored = count_items(cls[t][0], table)
+                if stored != plan.items:
+                    errors.add(f"{t} {table} holds {stored} items after {plan.items} PutItems")
+                for i in random.Random(conc).sample(range(plan.items), 20):
+                    got = cls[t][0].get_item(TableName=table, Key=key(i)).get("Item")
+                    if got != item(i):
+                        errors.add(f"{t} {table}: boto3 GetItem {i} after {kind} PutItem returned {got!r}")
     print("in-process floor (storage API, DynamoService) c=1 ...", file=sys.stderr)
     floor_out = asyncio.run(floor(tmp / "floor" / "tables.db", plan, warm, errors))
     for name, ops in floor_out.items():
@@ -361,48 +416,59 @@ def div(x: float, y: float) -> float:
 
 
 def report(res: dict, a, plan: Plan, errors: Errors, leftover: list[str]) -> dict:
-    procs = res.pop("_processes")
-    ratios = {f"c{c}": {op: div(res["overcast"][f"c{c}"][op]["ops_s"], res["moto"][f"c{c}"][op]["ops_s"])
-                        for op in OPS} for c in (1, 8)}
-    cpu_ratios = {f"c{c}": {op: div(res["moto"][f"c{c}"][op]["server_cpu_ms_per_op"],
-                                    res["overcast"][f"c{c}"][op]["server_cpu_ms_per_op"]) for op in OPS}
-                  for c in (1, 8)}
-    p50_added = {op: res["overcast"]["c1"][op]["p50_ms"] - res["service"]["c1"][op]["p50_ms"] for op in OPS}
+    procs, probe_ = res.pop("_processes"), res.pop("_signature_probe", None)
+    kinds = KINDS[a.client]
+    judged = kinds[0]  # lean when it ran
+    ratios = {k: {f"c{c}": {op: div(res[k]["overcast"][f"c{c}"][op]["ops_s"], res[k]["moto"][f"c{c}"][op]["ops_s"])
+                            for op in OPS} for c in (1, 8)} for k in kinds}
+    cpu_ratios = {k: {f"c{c}": {op: div(res[k]["moto"][f"c{c}"][op]["server_cpu_ms_per_op"],
+                                        res[k]["overcast"][f"c{c}"][op]["server_cpu_ms_per_op"]) for op in OPS}
+                      for c in (1, 8)} for k in kinds}
+    p50_added = {k: {op: res[k]["overcast"]["c1"][op]["p50_ms"] - res["service"]["c1"][op]["p50_ms"] for op in OPS}
+                 for k in kinds}
     server_p50 = res["service"]["c1"]["GetItem"]["p50_ms"]
-    print(f"\n{'target':<14}{'conc':>5}  {'operation':<9}{'ops':>7}{'p50 ms':>9}{'p99 ms':>9}{'ops/s':>9}"
+    print(f"\n{'client':<7}{'target':<14}{'conc':>5}  {'operation':<9}{'ops':>7}{'p50 ms':>9}{'p99 ms':>9}{'ops/s':>9}"
           f"{'client CPU':>12}{'server CPU':>12}")
-    rows = [(t, c) for c in (1, 8) for t in HTTP_TARGETS] + [("service", 1), ("sqlite_direct", 1)]
-    for t, c in rows:
+    rows = [(k, t, c) for k in kinds for c in (1, 8) for t in HTTP_TARGETS]
+    rows += [("-", "service", 1), ("-", "sqlite_direct", 1)]
+    for k, t, c in rows:
         for op in OPS:
-            r = res[t][f"c{c}"][op]
+            r = (res[t] if k == "-" else res[k][t])[f"c{c}"][op]
             srv = "" if r["server_cpu_ms_per_op"] is None else f"{r['server_cpu_ms_per_op']:.3f}"
-            print(f"{t:<14}{c:>5}  {op:<9}{r['ops']:>7}{r['p50_ms']:>9.3f}{r['p99_ms']:>9.3f}{r['ops_s']:>9.0f}"
+            print(f"{k:<7}{t:<14}{c:>5}  {op:<9}{r['ops']:>7}{r['p50_ms']:>9.3f}{r['p99_ms']:>9.3f}{r['ops_s']:>9.0f}"
                   f"{r['client_cpu_ms_per_op']:>12.3f}{srv:>12}".rstrip())
-    print("(CPU columns: ms of CPU per operation; client = this process, all threads; server = every process of"
-          " the target's session)")
-    print("\nthroughput overcast/moto: " + "; ".join(
-        f"c={c}: " + ", ".join(f"{op} {ratios[f'c{c}'][op]:.2f}" for op in OPS) for c in (1, 8)))
-    print("server CPU per operation moto/overcast (capacity ratio with the client taken out): " + "; ".join(
-        f"c={c}: " + ", ".join(f"{op} {cpu_ratios[f'c{c}'][op]:.2f}" for op in OPS) for c in (1, 8)))
-    print("p50 added by boto3+HTTP+SigV4 (overcast c=1 minus DynamoService in-process): "
-          + ", ".join(f"{op} {v:.3f} ms" for op, v in p50_added.items()))
-    targets = {f"throughput_ratio_c8_{op}": target(ratios["c8"][op], ">=", TARGET_RATIO) for op in OPS}
+    print("(CPU columns: ms of CPU per operation; client = the client's process (lean: dynamo_loadgen.py; boto3:"
+          " this process, all threads); server = every process of the target's session)")
+    for k in kinds:
+        print(f"\n[{k}] throughput overcast/moto: " + "; ".join(
+            f"c={c}: " + ", ".join(f"{op} {ratios[k][f'c{c}'][op]:.2f}" for op in OPS) for c in (1, 8)))
+        print(f"[{k}] server CPU per operation moto/overcast: " + "; ".join(
+            f"c={c}: " + ", ".join(f"{op} {cpu_ratios[k][f'c{c}'][op]:.2f}" for op in OPS) for c in (1, 8)))
+        print(f"[{k}] p50 added by client+HTTP+SigV4 (overcast c=1 minus DynamoService in-process): "
+              + ", ".join(f"{op} {v:.3f} ms" for op, v in p50_added[k].items()))
+    if probe_:
+        print(f"\novercast SigV4 probe (lean signer): good signature -> {probe_['good']['status']}, "
+              f"wrong signature -> {probe_['bad']['status']} {probe_['bad']['body'][:80]}")
+    targets = {f"throughput_ratio_c8_{op}": target(ratios[judged]["c8"][op], ">=", TARGET_RATIO) for op in OPS}
     targets["server_side_getitem_p50_ms"] = target(server_p50, "<=", TARGET_SERVER_P50)
+    print(f"targets judged on the {judged} client:")
     for name, t in targets.items():
         print(f"target {name} {t['target']}: {t['value']} -> {'met' if t['met'] else 'MISSED'}")
     if errors.count:
         print(f"WARNING: {errors.count} errors; first: {errors.first}")
     if leftover:
         print(f"WARNING: processes left behind (killed now): {leftover}")
-    return {"bench": "tables", "mode": "quick" if a.quick else "default", "nproc": os.cpu_count(),
-            "items": plan.items, "seconds_per_run": plan.seconds, "floor_seconds_per_run": plan.floor_seconds,
-            "item_bytes": item_size(item(0)), "warmup_per_client": a.warmup,
+    return {"bench": "tables", "mode": "quick" if a.quick else "default", "client": a.client,
+            "nproc": os.cpu_count(), "items": plan.items, "seconds_per_run": plan.seconds,
+            "floor_seconds_per_run": plan.floor_seconds, "item_bytes": item_size(item(0)),
+            "warmup_per_client": a.warmup,
             "versions": {"moto": version("moto"), "boto3": version("boto3"), "botocore": version("botocore"),
-                         "sqlite": sqlite3.sqlite_version},
-            "server_processes": procs, "results": clean(res), "ratios_overcast_over_moto_ops_s": clean(ratios),
+                         "uvloop": version("uvloop"), "sqlite": sqlite3.sqlite_version},
+            "server_processes": procs, "signature_probe": probe_, "results": clean(res),
+            "ratios_overcast_over_moto_ops_s": clean(ratios),
             "ratios_server_cpu_per_op_moto_over_overcast": clean(cpu_ratios),
             "p50_added_ms_overcast_c1_over_service": clean(p50_added),
-            "server_side_getitem_p50_ms": clean(server_p50), "targets": targets,
+            "server_side_getitem_p50_ms": clean(server_p50), "targets_client": judged, "targets": targets,
             "all_targets_met": all(t["met"] for t in targets.values()), "errors": errors.count,
             "first_error": errors.first, "ok": errors.count == 0 and not leftover,
             "leftover_processes": len(leftover)}
@@ -420,6 +486,8 @@ def main() -> int:
     p.add_argument("--seconds", type=float, help="seconds per GetItem and Query run of an HTTP target")
     p.add_argument("--floor-seconds", type=float, help="seconds per GetItem and Query run in-process")
     p.add_argument("--warmup", type=int, help="warm-up operations of each kind per client")
+    p.add_argument("--client", choices=tuple(KINDS), default="both",
+                   help="lean (raw HTTP + SigV4, its own process), boto3, or both (default); targets: lean's")
     a = p.parse_args()
     size = SIZES["quick" if a.quick else "default"]
     for name in size:
@@ -431,7 +499,7 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="overcast-bench-"))
     children, errors = Children(), Errors()
     try:
-        res = measure(children, tmp, plan, a.warmup, errors)
+        res = measure(children, tmp, plan, a.warmup, KINDS[a.client], errors)
     except KeyboardInterrupt:
         print("interrupted; stopping every process started", file=sys.stderr)
         return 130
