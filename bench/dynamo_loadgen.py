@@ -35,6 +35,8 @@ import sys
 import time
 from urllib.parse import urlsplit
 
+from loadgen import BadResponse, read_response  # one HTTP/1.1 response reader for both benchmarks' clients
+
 PER_PARTITION = 50  # items per partition key; a Query (Limit 10) always finds 10
 PAYLOAD = "x" * 160  # makes an item ~200 bytes as DynamoDB counts them
 TARGET_PREFIX = "DynamoDB_20120810."
@@ -122,39 +124,6 @@ class Signer:
 
 # -- HTTP -----------------------------------------------------------------------------------------------------------
 
-class BadResponse(Exception):
-    pass
-
-
-async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]:
-    """(status, body, server closes); content-length, chunked, or (with close) read-to-EOF framing."""
-    head = await reader.readuntil(b"\r\n\r\n")
-    lines = head[:-4].split(b"\r\n")
-    status = int(lines[0].split(b" ", 2)[1])
-    length, chunked, close = None, False, lines[0].startswith(b"HTTP/1.0")
-    for line in lines[1:]:
-        name, _, value = line.partition(b":")
-        name = name.strip().lower()
-        if name == b"content-length":
-            length = int(value)
-        elif name == b"transfer-encoding":
-            chunked = b"chunked" in value.lower()
-        elif name == b"connection":
-            close = b"close" in value.lower()
-    if chunked:
-        parts = []
-        while True:
-            size = int((await reader.readuntil(b"\r\n")).split(b";", 1)[0], 16)
-            if size == 0:
-                while await reader.readuntil(b"\r\n") != b"\r\n":
-                    pass
-                return status, b"".join(parts), close
-            parts.append((await reader.readexactly(size + 2))[:-2])
-    if length is None:
-        if not close:
-            raise BadResponse("response without content-length or chunked framing")
-        return status, await reader.read(), True
-    return status, await reader.readexactly(length), close
 
 
 class Client:

@@ -28,11 +28,11 @@ class BadResponse(Exception):
 
 
 async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]:
-    """(status, body, server closes) of one response; content-length or chunked framing."""
+    """(status, body, server closes); content-length, chunked, or (with close) read-to-EOF framing."""
     head = await reader.readuntil(b"\r\n\r\n")
     lines = head[:-4].split(b"\r\n")
     status = int(lines[0].split(b" ", 2)[1])
-    length, chunked, close = None, False, False
+    length, chunked, close = None, False, lines[0].startswith(b"HTTP/1.0")
     for line in lines[1:]:
         name, _, value = line.partition(b":")
         name = name.strip().lower()
@@ -47,14 +47,14 @@ async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]
         while True:
             size = int((await reader.readuntil(b"\r\n")).split(b";", 1)[0], 16)
             if size == 0:
-                while await reader.readuntil(b"\r\n") != b"\r\n":  # trailers, then the empty line
+                while await reader.readuntil(b"\r\n") != b"\r\n":
                     pass
-                break
-            chunk = await reader.readexactly(size + 2)
-            parts.append(chunk[:-2])
-        return status, b"".join(parts), close
+                return status, b"".join(parts), close
+            parts.append((await reader.readexactly(size + 2))[:-2])
     if length is None:
-        raise BadResponse("response without content-length or chunked framing")
+        if not close:
+            raise BadResponse("response without content-length or chunked framing")
+        return status, await reader.read(), True
     return status, await reader.readexactly(length), close
 
 
