@@ -82,6 +82,18 @@ def encode_reply(reply: Reply) -> bytes:
     return orjson.dumps(head) + b"\n" + reply.payload
 
 
+def encode_reply_within(reply: Reply, max_payload: int) -> bytes:
+    """The encoded reply, or — when it would not fit the engine's max_payload (only possible with an
+    external engine configured below our limit) — Lambda's response-too-large error naming that limit."""
+    data = encode_reply(reply)
+    if len(data) <= max_payload:
+        return data
+    text = (f"Response payload size ({len(reply.payload)} bytes) exceeded the engine's max_payload "
+            f"({max_payload} bytes): limit engine.max_payload")
+    return encode_reply(Reply(ERROR, error_payload(text, "Function.ResponseSizeTooLarge", reply.request_id),
+                              reply.request_id, reply.log_result))
+
+
 def decode_reply(data: bytes) -> Reply:
     head, _, payload = data.partition(b"\n")
     meta = orjson.loads(head)

@@ -14,6 +14,24 @@ from datetime import datetime, timezone
 import orjson
 
 
+def invocation_text(rid: str, version: str, memory: int, init_output: bytes, output: bytes, trailer: str,
+                    duration_ms: float, max_memory_mb: int, init_ms: float | None) -> str:
+    """One invocation's log text as Lambda writes it: init output, START, output, END, REPORT."""
+    body = output.decode("utf-8", "backslashreplace")
+    if body and not body.endswith("\n"):
+        body += "\n"
+    report = (f"REPORT RequestId: {rid}\tDuration: {duration_ms:.2f} ms\t"
+              f"Billed Duration: {max(1, int(duration_ms + 0.999))} ms\t"
+              f"Memory Size: {memory} MB\tMax Memory Used: {max_memory_mb} MB\t")
+    if init_ms is not None:
+        report += f"Init Duration: {init_ms:.2f} ms\t"
+    parts = [init_output.decode("utf-8", "backslashreplace"), f"START RequestId: {rid} Version: {version}\n", body]
+    if trailer:
+        parts.append(trailer + "\n")
+    parts += [f"END RequestId: {rid}\n", report + "\n"]
+    return "".join(parts)
+
+
 def record(stage: str, stack: str, function: str, request_id: str, started_ms: int, text: str) -> dict:
     return {"t": started_ms, "rid": request_id, "stage": stage, "stack": stack, "function": function,
             "text": text}

@@ -183,15 +183,8 @@ class Manager:
             reply = protocol.Reply(protocol.ERROR, protocol.error_payload(
                 f"RequestId: {inv.request_id} Error: runtime failure: {exc}", "Runtime.Unknown", inv.request_id),
                 inv.request_id)
-        if not msg.reply:
-            return
-        data = protocol.encode_reply(reply)
-        if len(data) > self.nc.max_payload:  # only with an external engine configured below our limit
-            text = (f"Response payload size ({len(reply.payload)} bytes) exceeded the engine's max_payload "
-                    f"({self.nc.max_payload} bytes): limit engine.max_payload")
-            data = protocol.encode_reply(protocol.Reply(protocol.ERROR, protocol.error_payload(
-                text, "Function.ResponseSizeTooLarge", inv.request_id), inv.request_id, reply.log_result))
-        await msg.respond(data)
+        if msg.reply:
+            await msg.respond(protocol.encode_reply_within(reply, self.nc.max_payload))
 
     def _publish_logs(self, cfg: FunctionConfig, rid: str, started_ms: int, text: str) -> None:
         self.logs.add(subjects.logs(cfg.stage, cfg.stack, cfg.name),

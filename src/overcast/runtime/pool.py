@@ -20,6 +20,7 @@ import orjson
 
 from overcast import limits
 from overcast.engine import protocol
+from overcast.observe import logs
 from overcast.runtime import frames
 from overcast.runtime.config import FunctionConfig, new_log_stream
 from overcast.runtime.environment import BUSY, DEAD, IDLE, Environment, EnvironmentDied, result_of
@@ -165,21 +166,9 @@ class Pool:
 
     def _log_text(self, env: Environment, inv: protocol.Invocation, init_logs: bytes, wmeta: dict,
                   trailer: str, cold: bool) -> str:
-        rid = inv.request_id
-        body = env.take_logs().decode("utf-8", "backslashreplace")
-        if body and not body.endswith("\n"):
-            body += "\n"
-        ms = float(wmeta.get("ms", 0.0))
-        report = (f"REPORT RequestId: {rid}\tDuration: {ms:.2f} ms\tBilled Duration: {max(1, int(ms + 0.999))} ms\t"
-                  f"Memory Size: {self.cfg.memory} MB\tMax Memory Used: {wmeta.get('maxMb', 0)} MB\t")
-        if cold and env.init_ms is not None:
-            report += f"Init Duration: {env.init_ms:.2f} ms\t"
-        parts = [init_logs.decode("utf-8", "backslashreplace"),
-                 f"START RequestId: {rid} Version: {self.cfg.version}\n", body]
-        if trailer:
-            parts.append(trailer + "\n")
-        parts += [f"END RequestId: {rid}\n", report + "\n"]
-        return "".join(parts)
+        return logs.invocation_text(
+            inv.request_id, self.cfg.version, self.cfg.memory, init_logs, env.take_logs(), trailer,
+            float(wmeta.get("ms", 0.0)), wmeta.get("maxMb", 0), env.init_ms if cold else None)
 
     # -- lifecycle ------------------------------------------------------------
     def renew(self) -> None:
