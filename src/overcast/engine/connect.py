@@ -48,10 +48,6 @@ async def ensure_resources(nc: Client) -> None:
         ))
 
 
-def max_payload(nc: Client) -> int:
-    return int(nc.max_payload or 0)
-
-
 async def bucket(nc: Client, name: str, **config):
     """The KV bucket ``name``, created with ``config`` (KeyValueConfig fields) on first use."""
     js = nc.jetstream()

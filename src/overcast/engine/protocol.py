@@ -34,7 +34,6 @@ class Invocation:
     request_id: str
     payload: bytes
     log_tail: bool = False
-    version: str = "$LATEST"
 
 
 @dataclass(slots=True)
@@ -59,8 +58,6 @@ def encode_invocation(inv: Invocation) -> bytes:
     head = {"rid": inv.request_id}
     if inv.log_tail:
         head["tail"] = 1
-    if inv.version != "$LATEST":
-        head["ver"] = inv.version
     return orjson.dumps(head) + b"\n" + inv.payload
 
 
@@ -69,7 +66,6 @@ def decode_invocation(data: bytes) -> Invocation:
     meta = orjson.loads(head)
     return Invocation(
         request_id=meta["rid"], payload=payload, log_tail=bool(meta.get("tail")),
-        version=meta.get("ver", "$LATEST"),
     )
 
 

@@ -32,7 +32,6 @@ class AwsEndpoints:
         self.storage = None
         self.dynamodb: DynamoService | None = None
         self.keys: KeyStore | None = None
-        self._grants: dict[str, set[str]] = {}
 
     async def start(self, nc) -> None:
         self.keys = KeyStore(nc)
@@ -41,7 +40,6 @@ class AwsEndpoints:
             self.storage = open_storage(self.tables_url)
             await self.storage.open()
             self.dynamodb = DynamoService(self.storage)
-            self.dynamodb.grants = self._grants
             self._tasks = [asyncio.create_task(maintenance.relay(nc, self.storage)),
                            asyncio.create_task(maintenance.sweep_ttl(self.storage))]
 
@@ -53,8 +51,7 @@ class AwsEndpoints:
             await self.storage.close()
 
     def set_grants(self, grants: dict[str, set[str]]) -> None:
-        self._grants = grants
-        if self.dynamodb is not None:
+        if self.dynamodb is not None:  # created in start(), before the gateway watches any state
             self.dynamodb.grants = grants
 
     @staticmethod

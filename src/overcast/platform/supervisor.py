@@ -15,7 +15,7 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from overcast.process import child_of
 
@@ -29,7 +29,6 @@ class Child:
     restarts: int = 0
     started: float = 0.0
     next_start: float = 0.0
-    env: dict = field(default_factory=dict)
 
 
 class Supervisor:
@@ -45,10 +44,8 @@ class Supervisor:
         return child
 
     def _spawn(self, child: Child) -> None:
-        env = dict(os.environ)
-        env.update(child.env)
         child.proc = subprocess.Popen(child.argv, pass_fds=child.pass_fds, stdin=subprocess.DEVNULL,
-                                      process_group=0, env=env, preexec_fn=child_of(os.getpid()))
+                                      process_group=0, preexec_fn=child_of(os.getpid()))
         child.started = time.monotonic()
 
     def check(self) -> None:

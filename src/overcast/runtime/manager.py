@@ -119,18 +119,7 @@ class Manager:
 
     def _code_changed(self, stage: str, stack: str):
         watcher = self.watchers.get((stage, stack))
-        if watcher is None:
-            return lambda: False
-        seen = [watcher.version()]
-
-        def changed() -> bool:
-            now = watcher.version()
-            if now != seen[0]:
-                seen[0] = now
-                return True
-            return False
-
-        return changed
+        return watcher.tracker() if watcher is not None else (lambda: False)
 
     async def _add(self, key: Key, cfg: FunctionConfig) -> None:
         pool = Pool(cfg, self.forkserver, self.account, self._publish_logs, self._code_changed(cfg.stage, cfg.stack))

@@ -115,5 +115,18 @@ class CodeWatcher:
             self._version += 1
         return self._version
 
+    def tracker(self):
+        """A callable that is True once each time the files changed since it last answered."""
+        seen = [self.version()]
+
+        def changed() -> bool:
+            now = self.version()
+            if now != seen[0]:
+                seen[0] = now
+                return True
+            return False
+
+        return changed
+
     def close(self) -> None:
         self._impl.close()

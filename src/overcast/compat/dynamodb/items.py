@@ -89,10 +89,8 @@ def _check_condition(pred, old: dict | None, req: dict) -> None:
         raise ConditionalCheckFailedException(item=item)
 
 
-async def put_item(storage: Storage, table: TableDef, req: dict) -> dict:
-    item = req.get("Item")
-    validate_item(item)
-    key = check_key_values(table, item, only_key=False)
+async def _replace(storage: Storage, table: TableDef, req: dict, key: dict, item: dict | None) -> dict:
+    """PutItem (``item``) and DeleteItem (None): a conditional whole-item write answering ALL_OLD or NONE."""
     rv = req.get("ReturnValues", "NONE")
     if rv not in ("NONE", "ALL_OLD"):
         raise ValidationException("ReturnValues can only be ALL_OLD or NONE")
@@ -107,22 +105,16 @@ async def put_item(storage: Storage, table: TableDef, req: dict) -> dict:
     return out | capacity(req, table, write_units(old, new))
 
 
+async def put_item(storage: Storage, table: TableDef, req: dict) -> dict:
+    item = req.get("Item")
+    validate_item(item)
+    return await _replace(storage, table, req, check_key_values(table, item, only_key=False), item)
+
+
 async def delete_item(storage: Storage, table: TableDef, req: dict) -> dict:
     key = req.get("Key")
     validate_item(key)
-    key = check_key_values(table, key, only_key=True)
-    rv = req.get("ReturnValues", "NONE")
-    if rv not in ("NONE", "ALL_OLD"):
-        raise ValidationException("ReturnValues can only be ALL_OLD or NONE")
-    pred = _condition(req)
-
-    def mutate(old):
-        _check_condition(pred, old, req)
-        return None
-
-    old, _ = await storage.write(table.name, key, mutate)
-    out = {"Attributes": old} if rv == "ALL_OLD" and old else {}
-    return out | capacity(req, table, write_units(old))
+    return await _replace(storage, table, req, check_key_values(table, key, only_key=True), None)
 
 
 async def get_item(storage: Storage, table: TableDef, req: dict) -> dict:
