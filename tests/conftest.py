@@ -31,3 +31,16 @@ def core(tmp_path_factory):
 def http(core):
     with httpx.Client(base_url=core.url, timeout=30) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def engine_url(tmp_path_factory):
+    """URL of one embedded nats-server (JetStream on, free port) shared by engine-level tests.
+
+    Tests using it must name their resources uniquely (uuid) since the server is shared."""
+    from overcast.engine.server import EmbeddedNats
+
+    engine = EmbeddedNats(tmp_path_factory.mktemp("engine"))
+    url = engine.start()
+    yield url
+    engine.stop()

@@ -103,6 +103,96 @@ _DECLARED: tuple[Limit, ...] = (
         "Lambda: reserved concurrency (at most the account's concurrency)",
         http_status=429, aws_error="TooManyRequestsException",
     ),
+    # Kinesis-compatible streams
+    Limit(
+        "kinesis.record_size", "one stream record (data + partition key)", 1 * MB, "bytes", "hard", "invocation",
+        "Kinesis: record size 1 MB", http_status=400, aws_error="ValidationException",
+    ),
+    Limit(
+        "kinesis.put_records_count", "records in one PutRecords request", 500, "records", "hard", "invocation",
+        "Kinesis: PutRecords 500 records", aws_error="ValidationException",
+    ),
+    Limit(
+        "kinesis.put_records_size", "one PutRecords request, all records", 5 * MB, "bytes", "hard", "invocation",
+        "Kinesis: PutRecords 5 MB", aws_error="ValidationException",
+    ),
+    Limit(
+        "kinesis.get_records_count", "records one GetRecords call returns", 10000, "records", "hard", "invocation",
+        "Kinesis: GetRecords 10,000 records", minimum=1, aws_error="ValidationException",
+    ),
+    Limit(
+        "kinesis.shards_per_stream", "shards of one stream", 64, "shards", "soft", "account",
+        "Kinesis: shards per account and region (soft)", minimum=1, aws_error="LimitExceededException",
+    ),
+    Limit(
+        "kinesis.retention_hours", "stream retention period", 8760, "hours", "hard", "function",
+        "Kinesis: retention 24-8760 hours", minimum=24, aws_error="InvalidArgumentException",
+    ),
+    # SQS-compatible queues
+    Limit(
+        "sqs.message_size", "one queue message (body + attributes)", 256 * KB, "bytes", "hard", "invocation",
+        "SQS: message size 256 KB", aws_error="InvalidParameterValue",
+    ),
+    Limit(
+        "sqs.batch_entries", "entries in one SendMessageBatch / DeleteMessageBatch / ReceiveMessage", 10,
+        "entries", "hard", "invocation", "SQS: 10 entries per batch", minimum=1,
+        aws_error="TooManyEntriesInBatchRequest",
+    ),
+    Limit(
+        "sqs.visibility_timeout", "message visibility timeout", 43200, "seconds", "hard", "function",
+        "SQS: visibility timeout 0-12 hours", minimum=0, aws_error="InvalidParameterValue",
+    ),
+    Limit(
+        "sqs.delay_seconds", "message delay", 900, "seconds", "hard", "function",
+        "SQS: delay 0-15 minutes", minimum=0, aws_error="InvalidParameterValue",
+    ),
+    Limit(
+        "sqs.retention_seconds", "queue message retention", 1209600, "seconds", "hard", "function",
+        "SQS: retention 60 s-14 days", minimum=60, aws_error="InvalidParameterValue",
+    ),
+    Limit(
+        "sqs.wait_time", "long-poll wait of ReceiveMessage", 20, "seconds", "hard", "invocation",
+        "SQS: ReceiveMessage wait 0-20 s", minimum=0, aws_error="InvalidParameterValue",
+    ),
+    Limit(
+        "sqs.in_flight", "messages in flight (received, not deleted) per queue", 120000, "messages", "soft",
+        "account", "SQS: in-flight messages per standard queue 120,000", aws_error="OverLimit",
+    ),
+    # Event-source mappings and asynchronous invocation
+    Limit(
+        "esm.batch_size", "records per batch of a stream/table mapping", 10000, "records", "hard", "function",
+        "Lambda: event source mapping BatchSize (Kinesis 10,000; DynamoDB Streams 1,000; SQS 10, or 10,000 "
+        "with a batching window)", minimum=1,
+    ),
+    Limit(
+        "esm.batching_window", "maximumBatchingWindow", 300, "seconds", "hard", "function",
+        "Lambda: MaximumBatchingWindowInSeconds 0-300", minimum=0,
+    ),
+    Limit(
+        "esm.parallelization", "parallelizationFactor (concurrent batches per shard)", 10, "batches", "hard",
+        "function", "Lambda: ParallelizationFactor 1-10", minimum=1,
+    ),
+    Limit(
+        "esm.retry_attempts", "maximumRetryAttempts of a stream mapping", 10000, "retries", "hard", "function",
+        "Lambda: MaximumRetryAttempts -1 (infinite) to 10,000", minimum=-1,
+    ),
+    Limit(
+        "esm.record_age", "maximumRecordAgeInSeconds of a stream mapping", 604800, "seconds", "hard", "function",
+        "Lambda: MaximumRecordAgeInSeconds -1 (infinite) or 60-604,800", minimum=60,
+    ),
+    Limit(
+        "lambda.async_payload", "asynchronous invocation payload", 1 * MB, "bytes", "hard", "invocation",
+        "Lambda: invocation payload, asynchronous (1 MB)", http_status=413,
+        aws_error="RequestEntityTooLargeException",
+    ),
+    Limit(
+        "lambda.async_event_age", "maximumEventAge of an asynchronous invocation", 21600, "seconds", "hard",
+        "function", "Lambda: MaximumEventAgeInSeconds 60-21,600", minimum=60,
+    ),
+    Limit(
+        "lambda.async_retries", "retries of a failed asynchronous invocation", 2, "retries", "hard", "function",
+        "Lambda: MaximumRetryAttempts 0-2 (asynchronous)", minimum=0,
+    ),
 )
 
 

@@ -68,3 +68,49 @@ TABLE_CHANGES_WILDCARD = f"{PREFIX}.tables.changes.>"
 def table_changes(table: str) -> str:
     """Table names may hold '.', a subject separator: it is written %2E here."""
     return f"{PREFIX}.tables.changes.{table.replace('.', '%2E')}"
+
+
+def token(name: str) -> str:
+    """A resource name (stream, queue) as one subject token / stream-name part: '.' becomes %2E."""
+    return name.replace("%", "%25").replace(".", "%2E")
+
+
+# Kinesis-compatible streams: one JetStream stream per stream, one subject per shard (index 0..N-1).
+def kinesis_stream(name: str) -> str:
+    return f"OVERCAST_KS_{token(name)}"
+
+
+def kinesis_shard(name: str, shard: int) -> str:
+    return f"{PREFIX}.ks.{token(name)}.{shard}"
+
+
+# SQS-compatible queues: messages in one JetStream stream per queue; the queue's owner (one per
+# platform, in a dispatcher) answers receive/delete/visibility requests on the control subjects.
+QUEUES_BUCKET = "overcast_queues"  # queue name -> attributes (JSON)
+
+
+def queue_stream(name: str) -> str:
+    return f"OVERCAST_SQS_{token(name)}"
+
+
+def queue_messages(name: str) -> str:
+    return f"{PREFIX}.sqs.msg.{token(name)}"
+
+
+def queue_control(name: str, op: str) -> str:
+    return f"{PREFIX}.sqs.ctl.{token(name)}.{op}"
+
+
+# Asynchronous invocations (InvocationType=Event, schedules, topic rules): one durable stream.
+ASYNC_STREAM = "OVERCAST_ASYNC"
+ASYNC_WILDCARD = f"{PREFIX}.async.>"
+
+
+def async_invoke(stage: str, stack: str, function: str) -> str:
+    return f"{PREFIX}.async.{stage}.{stack}.{function}"
+
+
+# Leases: which dispatcher owns a shard of a mapping, a queue, a schedule (KV, TTL'd by renewal).
+LEASES_BUCKET = "overcast_leases"
+# Schedule ticks claimed (one key per schedule and tick time): a tick fires once across nodes.
+TICKS_BUCKET = "overcast_ticks"

@@ -1,14 +1,18 @@
 """AWS-compatible endpoints on the gateway: requests with ``X-Amz-Target`` to ``POST /``.
 
 Each request must be SigV4-signed with a key the platform issued; the key's
-principal decides which tables it reaches. Errors answer in DynamoDB's JSON
-shape, so boto3 raises the exception classes it would raise against AWS.
+principal decides which resources it reaches. A service answers in its own
+JSON error shape, so boto3 raises the exception classes it would raise
+against AWS. Services (DynamoDB, Kinesis, SQS, ...) plug in as
+:class:`AwsService` objects: the gateway owns signature checks and body
+parsing, the service owns its operations and its wire format.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Protocol
 
 import orjson
 
@@ -25,6 +29,42 @@ from overcast.tables.storage import open_storage
 log = logging.getLogger("overcast.gateway")
 MAX_REQUEST = 16 * 1024 * 1024
 
+Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
+
+
+class AwsService(Protocol):
+    """One AWS JSON-protocol service answered on the gateway."""
+
+    prefix: str  # X-Amz-Target prefix, e.g. "Kinesis_20131202."
+    signing_name: str  # SigV4 service name in the credential scope, e.g. "kinesis"
+
+    async def handle(self, op: str, req: dict, principal: str) -> dict: ...
+
+    def response(self, status: int, body: dict, request_id: str) -> Answer: ...
+
+    def error(self, exc: OvercastError, request_id: str) -> Answer: ...
+
+
+class DynamoEndpoint:
+    """DynamoDB on the table storage the gateway was started with (``--tables``)."""
+
+    prefix = wire.TARGET_PREFIX
+    signing_name = "dynamodb"
+
+    def __init__(self, service: DynamoService | None) -> None:
+        self.service = service
+
+    async def handle(self, op: str, req: dict, principal: str) -> dict:
+        if self.service is None:
+            raise ValidationException("tables are not enabled on this node (start it with --tables URL)")
+        return await self.service.handle(op, req, principal)
+
+    def response(self, status: int, body: dict, request_id: str) -> Answer:
+        return wire.response(status, body, request_id)
+
+    def error(self, exc: OvercastError, request_id: str) -> Answer:
+        return wire.error(exc, request_id)
+
 
 class AwsEndpoints:
     def __init__(self, tables_url: str | None) -> None:
@@ -32,6 +72,7 @@ class AwsEndpoints:
         self.storage = None
         self.dynamodb: DynamoService | None = None
         self.keys: KeyStore | None = None
+        self.services: list[AwsService] = []
 
     async def start(self, nc) -> None:
         self.keys = KeyStore(nc)
@@ -42,6 +83,7 @@ class AwsEndpoints:
             self.dynamodb = DynamoService(self.storage)
             self._tasks = [asyncio.create_task(maintenance.relay(nc, self.storage)),
                            asyncio.create_task(maintenance.sweep_ttl(self.storage))]
+        self.services = [DynamoEndpoint(self.dynamodb), *_more_services(nc)]
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -63,29 +105,41 @@ class AwsEndpoints:
                 return value.decode("latin-1")
         return None
 
-    async def handle(self, scope, receive, target: str, request_id: str) -> tuple[int, list, bytes]:
-        op = wire.operation(target)
+    def _service(self, target: str) -> tuple[AwsService, str]:
+        for service in self.services:
+            if target.startswith(service.prefix):
+                return service, target[len(service.prefix):]
+        return self.services[0], ""
+
+    async def handle(self, scope, receive, target: str, request_id: str) -> Answer:
+        service, op = self._service(target)
         body = await read_body(receive, MAX_REQUEST)
         try:
-            if op is None or self.dynamodb is None:
-                raise ValidationException(f"unknown operation target {target!r}" if op is None else
-                                          "tables are not enabled on this node (start it with --tables URL)")
+            if not op:
+                raise ValidationException(f"unknown operation target {target!r}")
             if body is None:
                 raise ValidationException(f"request body over {MAX_REQUEST} bytes")
             signed = sigv4.parse_request("POST", scope.get("raw_path") or b"/", scope.get("query_string", b""),
-                                         scope["headers"], body, service="dynamodb")
+                                         scope["headers"], body, service=service.signing_name)
             key = sigv4.check_signature(signed, await self.keys.get(signed.access_key_id))
             try:
                 req = orjson.loads(body) if body else {}
             except orjson.JSONDecodeError:
                 raise _serialization() from None
-            result = await self.dynamodb.handle(op, req, key.principal)
-            return wire.response(200, result, request_id)
+            if not isinstance(req, dict):
+                raise ValidationException("the request body must be a JSON object")
+            result = await service.handle(op, req, key.principal)
+            return service.response(200, result, request_id)
         except OvercastError as exc:
-            return wire.error(exc, request_id)
+            return service.error(exc, request_id)
         except Exception:  # ours: logged, never shown
-            log.exception("DynamoDB %s failed inside the gateway", op)
-            return wire.error(_internal(), request_id)
+            log.exception("%s failed inside the gateway", target)
+            return service.error(_internal(), request_id)
+
+
+def _more_services(nc) -> list[AwsService]:
+    """Services that live on the engine itself (no storage of the gateway's own)."""
+    return []
 
 
 def _serialization() -> OvercastError:
@@ -98,4 +152,3 @@ def _internal() -> OvercastError:
     exc = OvercastError("Internal server error")
     exc.aws_name = "InternalServerError"
     return exc
-

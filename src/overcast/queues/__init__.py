@@ -1,0 +1,1 @@
+"""SQS-compatible queues on JetStream: messages, visibility, delays, redrive, FIFO groups."""

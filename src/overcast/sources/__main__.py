@@ -1,0 +1,48 @@
+"""``python -m overcast.sources --nats URL``: the dispatcher process (see the package docstring)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+
+from overcast.engine.connect import connect
+from overcast.process import run_loop
+
+
+def components(nc) -> list:
+    """Everything this process runs; each has ``async start()`` and ``async stop()``."""
+    return []
+
+
+async def serve(url: str) -> None:
+    nc = await connect(url, "overcast-dispatcher")
+    parts = components(nc)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        for part in parts:
+            await part.start()
+        await stop.wait()
+    finally:
+        for part in reversed(parts):
+            try:
+                await part.stop()
+            except Exception:  # one part failing to stop must not keep the others running
+                logging.getLogger("overcast.sources").exception("stopping %s failed", type(part).__name__)
+        await nc.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="overcast-dispatcher")
+    parser.add_argument("--nats", required=True)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="dispatcher: %(message)s")
+    run_loop(serve(args.nats))
+
+
+if __name__ == "__main__":
+    main()

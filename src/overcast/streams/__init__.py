@@ -1,0 +1,1 @@
+"""Kinesis-compatible streams on JetStream: shards, sequence numbers, put and read."""
