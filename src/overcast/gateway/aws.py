@@ -21,6 +21,7 @@ from overcast.compat import sigv4
 from overcast.compat.dynamodb import wire
 from overcast.compat.dynamodb.service import DynamoService
 from overcast.compat.keys import KeyStore
+from overcast.compat.kinesis.service import KinesisEndpoint
 from overcast.errors import OvercastError
 from overcast.tables import maintenance
 from overcast.tables.errors import ValidationException
@@ -139,7 +140,9 @@ class AwsEndpoints:
 
 def _more_services(nc) -> list[AwsService]:
     """Services that live on the engine itself (no storage of the gateway's own)."""
-    return []
+    services: list[AwsService] = []
+    services.append(KinesisEndpoint(nc))
+    return services
 
 
 def _serialization() -> OvercastError:

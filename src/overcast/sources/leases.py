@@ -23,11 +23,12 @@ TTL_S = 10.0
 
 
 def key_token(text: str) -> str:
-    """Any text as a KV key: characters KV keys refuse are written %XX."""
+    """``text`` as one KV key token, injectively: letters, digits and '-' kept, anything else ``_XX`` (UTF-8)."""
     out = []
-    for ch in text:
-        out.append(ch if ch.isascii() and (ch.isalnum() or ch in "-_=.") else f"%{ord(ch):02X}")
-    return "".join(out).strip(".") or "%00"
+    for byte in text.encode():
+        ch = chr(byte)
+        out.append(ch if ch.isascii() and (ch.isalnum() or ch == "-") else f"_{byte:02X}")
+    return "".join(out) or "_"
 
 
 class Leases:
