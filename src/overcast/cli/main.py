@@ -104,8 +104,10 @@ def _with_platform(fn):
 @click.option("--data", default="{}", show_default=True, help="Event JSON.")
 @click.option("--data-file", type=click.File("rb"), help="Read the event JSON from a file ('-' for stdin).")
 @click.option("--qualifier", help="Alias, version number or $LATEST (default: the live alias).")
+@click.option("--async", "is_async", is_flag=True,
+              help="Queue the event and return at once, printing its request id (InvocationType=Event).")
 @_with_platform
-def invoke(function: str, data: str, data_file, qualifier, nats_url, directory, stage) -> None:
+def invoke(function: str, data: str, data_file, qualifier, is_async, nats_url, directory, stage) -> None:
     """Invoke FUNCTION (name or STACK.NAME) and print its result and log tail."""
     from overcast.engine import protocol
     from overcast.platform.client import invoke as do_invoke
@@ -116,6 +118,17 @@ def invoke(function: str, data: str, data_file, qualifier, nats_url, directory, 
         json.loads(raw)
     except ValueError as exc:
         raise click.BadParameter(f"the event is not valid JSON: {exc}", param_hint="--data") from None
+    if is_async:
+        if qualifier:
+            raise click.BadParameter("asynchronous invocations run the live version", param_hint="--qualifier")
+        from overcast.platform.client import invoke_async
+
+        stack, fname, request_id = _connect_and(nats_url, directory,
+                                                lambda nc: invoke_async(nc, function, raw, stage=stage))
+        # Lambda answers InvocationType=Event with 202 Accepted and the request id only
+        click.echo(f"queued {stack}.{fname} (202 Accepted)", err=True)
+        click.echo(request_id)
+        return
     stack, fname, reply = _connect_and(nats_url, directory, lambda nc: do_invoke(nc, function, raw, stage=stage,
                                                                               qualifier=qualifier))
     click.echo(reply.payload.decode("utf-8", "replace"))
@@ -186,10 +199,11 @@ def schema() -> None:
     click.echo(json.dumps(stack_json_schema(), indent=2, sort_keys=True))
 
 
-from overcast.cli import deploy_cmds, node_cmds  # noqa: E402  (commands register on `main`)
+from overcast.cli import deploy_cmds, node_cmds, source_cmds  # noqa: E402  (commands register on `main`)
 
 deploy_cmds.register(main)
 node_cmds.register(main)
+source_cmds.register(main)
 
 if __name__ == "__main__":
     main()

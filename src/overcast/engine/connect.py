@@ -6,7 +6,7 @@ import logging
 
 import nats
 from nats.aio.client import Client
-from nats.js.api import KeyValueConfig, StorageType, StreamConfig
+from nats.js.api import KeyValueConfig, RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import BucketNotFoundError, NotFoundError
 
 from overcast.engine import subjects
@@ -16,6 +16,9 @@ log = logging.getLogger("overcast.engine")
 
 LOGS_MAX_AGE_S = 7 * 24 * 3600
 LOGS_MAX_BYTES = 512 * 1024 * 1024
+# Async invocations are kept past the longest maximumEventAge (6 h), so an expired one is reported
+# (EventAgeExceeded) by the dispatcher rather than silently dropped by the engine.
+ASYNC_MAX_AGE_S = 24 * 3600
 
 
 async def connect(url: str, name: str, *, connect_timeout: float = 5.0) -> Client:
@@ -36,7 +39,7 @@ async def connect(url: str, name: str, *, connect_timeout: float = 5.0) -> Clien
 
 
 async def ensure_resources(nc: Client) -> None:
-    """Create the desired-state bucket and the logs stream if they are missing."""
+    """Create the desired-state bucket, the logs and async-invocation streams if they are missing."""
     js = nc.jetstream()
     await bucket(nc, subjects.STACKS_BUCKET, history=64)
     try:
@@ -45,6 +48,13 @@ async def ensure_resources(nc: Client) -> None:
         await js.add_stream(StreamConfig(
             name=subjects.LOGS_STREAM, subjects=[subjects.LOGS_WILDCARD], storage=StorageType.FILE,
             max_age=LOGS_MAX_AGE_S, max_bytes=LOGS_MAX_BYTES,
+        ))
+    try:
+        await js.stream_info(subjects.ASYNC_STREAM)
+    except NotFoundError:
+        await js.add_stream(StreamConfig(
+            name=subjects.ASYNC_STREAM, subjects=[subjects.ASYNC_WILDCARD], storage=StorageType.FILE,
+            retention=RetentionPolicy.WORK_QUEUE, max_age=ASYNC_MAX_AGE_S,
         ))
 
 

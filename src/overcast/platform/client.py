@@ -56,6 +56,14 @@ async def invoke(nc, name: str, payload: bytes, *, stage: str = "dev", qualifier
     return stack, fname, protocol.decode_reply(msg.data)
 
 
+async def invoke_async(nc, name: str, payload: bytes, *, stage: str = "dev") -> tuple[str, str, str]:
+    """Queue an asynchronous invocation (Lambda's ``InvocationType=Event``): (stack, function, request id)."""
+    from overcast.sources.async_invoke import enqueue
+
+    stack, fname, _ = resolve(await read_all(nc, stage), name)
+    return stack, fname, await enqueue(nc, stage, stack, fname, payload)
+
+
 def log_tail(reply: protocol.Reply) -> str:
     return base64.b64decode(reply.log_result).decode("utf-8", "replace") if reply.log_result else ""
 

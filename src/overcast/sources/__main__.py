@@ -13,7 +13,11 @@ from overcast.process import run_loop
 
 def components(nc) -> list:
     """Everything this process runs; each has ``async start()`` and ``async stop()``."""
-    return []
+    from overcast.sources.async_invoke import AsyncInvoker
+    from overcast.sources.invoking import FunctionInvoker
+
+    invoker = FunctionInvoker(nc)  # started first, stopped last: the others invoke through it
+    return [invoker, AsyncInvoker(nc, invoker)]
 
 
 async def serve(url: str) -> None:

@@ -1,0 +1,279 @@
+"""Asynchronous invocation (Lambda's ``InvocationType=Event``), durable in JetStream.
+
+:func:`enqueue` stores an event on ``async_invoke(stage, stack, fn)`` in the ``ASYNC_STREAM``
+(work-queue retention) and returns its request id at once. :class:`AsyncInvoker`, in every
+dispatcher, reads the stream through one shared durable consumer and, per event:
+
+- discards it when older than the function's ``maximumEventAge`` -> on-failure ``EventAgeExceeded``;
+- invokes the function's live version (the same request id on every attempt, as AWS does);
+- on a function error, retries up to ``maximumRetryAttempts`` times after :func:`retry_delays`,
+  by ``nak(delay)``: the event stays in JetStream while it waits, so a crash loses nothing; the
+  attempt number is the consumer's delivery count, which survives redeliveries;
+- after the last failed attempt -> on-failure ``RetriesExhausted``; on success -> on-success;
+- throttling and "no runtime serves it yet" do not consume an attempt (see ``invoking``): the event
+  is held (one of ``MAX_IN_FLIGHT`` slots), with growing pauses, until it runs or ages out;
+- acknowledges only after the destination (if any) accepted the record.
+
+The function's settings are read from its spec's ``async`` entry::
+
+    async: {maximumRetryAttempts: 0-2, maximumEventAge: 60-21600,
+            destinations: {onSuccess: "queue:NAME", onFailure: "function:NAME"}}
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import time
+import uuid
+from dataclasses import dataclass
+
+from nats.errors import TimeoutError as NatsTimeout
+from nats.js.api import AckPolicy, ConsumerConfig
+from nats.js.errors import NoStreamResponseError
+
+from overcast import limits
+from overcast.engine import protocol, subjects
+from overcast.engine.connect import ensure_resources
+from overcast.errors import EngineError, LimitExceeded
+from overcast.sources import destinations as dest
+from overcast.sources.invoking import FunctionInvoker, consumes_attempt
+
+log = logging.getLogger("overcast.sources")
+
+RETRY_DELAYS_ENV = "OVERCAST_ASYNC_RETRY_DELAYS"
+# AWS waits one minute before the first retry and two before the second.
+DEFAULT_RETRY_DELAYS = (60.0, 120.0)
+# Throttled events: AWS retries from 1 s, growing exponentially to at most 5 minutes.
+THROTTLE_FIRST_S, THROTTLE_MAX_S = 1.0, 300.0
+DURABLE = "overcast-async"
+MAX_IN_FLIGHT = 256
+# An event being worked on is kept from redelivery by a heartbeat (``in_progress``) every
+# HEARTBEAT_S, however long the function runs; a dispatcher that dies lets its events go after ACK_WAIT_S.
+ACK_WAIT_S = 60.0
+HEARTBEAT_S = 15.0
+STOP_GRACE_S = 5.0
+
+H_REQUEST_ID = "Overcast-Request-Id"
+H_ENQUEUED_AT = "Overcast-Enqueued-At"  # epoch milliseconds
+
+
+def retry_delays() -> tuple[float, ...]:
+    """Pause before each retry: ``OVERCAST_ASYNC_RETRY_DELAYS`` ("1,2" seconds) or AWS's 60 s, 120 s."""
+    raw = os.environ.get(RETRY_DELAYS_ENV, "").strip()
+    if not raw:
+        return DEFAULT_RETRY_DELAYS
+    try:
+        out = tuple(float(part) for part in raw.split(",") if part.strip())
+    except ValueError:
+        log.warning("%s=%r is not a comma-separated list of seconds; using %s", RETRY_DELAYS_ENV, raw,
+                    DEFAULT_RETRY_DELAYS)
+        return DEFAULT_RETRY_DELAYS
+    return out or DEFAULT_RETRY_DELAYS
+
+
+@dataclass(frozen=True)
+class AsyncSettings:
+    max_retries: int = 2
+    max_age: float = 21600.0
+    on_success: str | None = None
+    on_failure: str | None = None
+
+
+def _pick(d: dict, *names):
+    for name in names:
+        if d.get(name) is not None:
+            return d[name]
+    return None
+
+
+def settings_of(fn: dict) -> AsyncSettings:
+    """A function's asynchronous settings from its spec dict, AWS's defaults where unset (pure)."""
+    cfg = fn.get("async") or fn.get("async_") or {}
+    dests = _pick(cfg, "destinations") or {}
+    retries = _pick(cfg, "maximumRetryAttempts", "maximum_retry_attempts")
+    age = _pick(cfg, "maximumEventAge", "maximum_event_age")
+    lim_r, lim_a = limits.LIMITS["lambda.async_retries"], limits.LIMITS["lambda.async_event_age"]
+    return AsyncSettings(
+        max_retries=lim_r.value if retries is None else max(0, min(int(retries), lim_r.value)),
+        max_age=float(lim_a.value if age is None else max(1, min(int(age), lim_a.value))),
+        on_success=_pick(dests, "onSuccess", "on_success"),
+        on_failure=_pick(dests, "onFailure", "on_failure"),
+    )
+
+
+def throttle_pause(times: int) -> float:
+    return min(THROTTLE_FIRST_S * 2 ** times, THROTTLE_MAX_S)
+
+
+async def enqueue(nc, stage: str, stack: str, fn: str, payload: bytes, *, request_id: str | None = None,
+                  enqueued_at: float | None = None) -> str:
+    """Store an asynchronous invocation of ``stack.fn``; returns its request id once JetStream has it.
+
+    ``enqueued_at`` (epoch seconds) is when the event was first accepted, when it is re-enqueued from
+    elsewhere; it is what ``maximumEventAge`` counts from. The request id doubles as JetStream's
+    message id, so enqueueing the same request twice within the duplicate window stores it once."""
+    lim = limits.LIMITS["lambda.async_payload"]
+    if len(payload) > lim.value:
+        raise LimitExceeded(lim, len(payload))
+    rid = request_id or str(uuid.uuid4())
+    at = time.time() if enqueued_at is None else enqueued_at
+    headers = {"Nats-Msg-Id": rid, H_REQUEST_ID: rid, H_ENQUEUED_AT: str(int(at * 1000))}
+    try:
+        await nc.jetstream().publish(subjects.async_invoke(stage, stack, fn), payload, headers=headers,
+                                     stream=subjects.ASYNC_STREAM)
+    except NoStreamResponseError:
+        raise EngineError(f"the engine has no {subjects.ASYNC_STREAM} stream: is the platform running?") from None
+    return rid
+
+
+class AsyncInvoker:
+    """The asynchronous invocation worker of a dispatcher (``start()`` / ``stop()``)."""
+
+    def __init__(self, nc, invoker: FunctionInvoker | None = None, *, max_in_flight: int = MAX_IN_FLIGHT) -> None:
+        self.nc = nc
+        self._own_invoker = invoker is None
+        self.invoker = invoker or FunctionInvoker(nc)
+        self.max_in_flight = max_in_flight
+        self.delays = retry_delays()
+        self._sub = None
+        self._loop_task: asyncio.Task | None = None
+        self._tasks: set[asyncio.Task] = set()
+
+    async def start(self) -> None:
+        await ensure_resources(self.nc)
+        if self._own_invoker:
+            await self.invoker.start()
+        config = ConsumerConfig(ack_policy=AckPolicy.EXPLICIT, ack_wait=ACK_WAIT_S,
+                                max_ack_pending=self.max_in_flight, max_deliver=-1)
+        self._sub = await self.nc.jetstream().pull_subscribe(subjects.ASYNC_WILDCARD, durable=DURABLE,
+                                                             stream=subjects.ASYNC_STREAM, config=config)
+        self._loop_task = asyncio.create_task(self._pull())
+
+    async def stop(self) -> None:
+        if self._loop_task is not None:
+            self._loop_task.cancel()
+            await asyncio.gather(self._loop_task, return_exceptions=True)
+        if self._tasks:  # attempts in progress may finish; the rest go back to the stream
+            await asyncio.wait(self._tasks, timeout=STOP_GRACE_S)
+            for task in self._tasks:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._sub is not None:
+            with contextlib.suppress(Exception):
+                await self._sub.unsubscribe()
+        if self._own_invoker:
+            await self.invoker.stop()
+
+    async def _pull(self) -> None:
+        while True:
+            free = self.max_in_flight - len(self._tasks)
+            if free <= 0:
+                await asyncio.wait(self._tasks, return_when=asyncio.FIRST_COMPLETED)
+                continue
+            try:
+                msgs = await self._sub.fetch(min(free, 64), timeout=1.0)
+            except (NatsTimeout, asyncio.TimeoutError):
+                continue
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # engine restarting: try again shortly
+                log.warning("fetching async invocations failed: %s", exc or type(exc).__name__)
+                await asyncio.sleep(1.0)
+                continue
+            for msg in msgs:
+                task = asyncio.create_task(self._guarded(msg))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+
+    async def _guarded(self, msg) -> None:
+        beat = asyncio.create_task(_heartbeat(msg))
+        try:
+            await self.handle(msg)
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                await msg.nak()  # stopping: another dispatcher (or our successor) takes it
+            raise
+        except Exception:  # a bug of ours: leave the event in the stream for a later try
+            log.exception("async invocation %s failed inside the dispatcher", msg.subject)
+            with contextlib.suppress(Exception):
+                await msg.nak(delay=THROTTLE_MAX_S)
+        finally:
+            beat.cancel()
+
+    async def handle(self, msg) -> None:
+        """Process one delivery of an event (an attempt, a scheduled retry or the final report)."""
+        _, _, stage, stack, fn = msg.subject.split(".", 4)
+        headers = msg.headers or {}
+        meta = msg.metadata
+        rid = headers.get(H_REQUEST_ID) or f"{meta.sequence.stream}"
+        enqueued = int(headers[H_ENQUEUED_AT]) / 1000 if H_ENQUEUED_AT in headers else time.time()
+        attempt = meta.num_delivered
+        spec = self.invoker.function(stage, stack, fn)
+        if spec is None:  # the function was removed: there is nowhere to report to either
+            log.warning("dropping async invocation %s of %s.%s.%s: function not deployed", rid, stage, stack, fn)
+            await msg.ack()
+            return
+        settings = settings_of(spec)
+        reply, throttled = None, 0
+        while True:
+            if time.time() - enqueued > settings.max_age:
+                condition, count = dest.EVENT_AGE_EXCEEDED, attempt - 1
+                break
+            if attempt > 1 + settings.max_retries:  # redelivered after its last attempt (we crashed)
+                condition, count = dest.RETRIES_EXHAUSTED, attempt - 1
+                break
+            reply = await self.invoker.invoke(stage, stack, fn, msg.data, request_id=rid)
+            if reply.status == protocol.OK:
+                condition, count = dest.SUCCESS, attempt
+                break
+            if reply.status == protocol.THROTTLED:
+                await asyncio.sleep(throttle_pause(throttled))
+                throttled += 1
+                continue
+            if consumes_attempt(reply) and attempt < 1 + settings.max_retries:
+                await msg.nak(delay=self.delays[min(attempt - 1, len(self.delays) - 1)])
+                return
+            condition, count = dest.RETRIES_EXHAUSTED, attempt  # also: rejected, never worth retrying
+            break
+        target = settings.on_success if condition == dest.SUCCESS else settings.on_failure
+        if condition != dest.SUCCESS:
+            log.warning("async invocation %s of %s.%s.%s failed: %s after %d attempt(s)", rid, stage, stack, fn,
+                        condition, count)
+        if target:
+            version = self.invoker.version(stage, stack, fn) or "$LATEST"
+            record = dest.invocation_record(
+                request_id=rid, function_arn=self.invoker.arn(stage, stack, fn), version=version,
+                condition=condition, invoke_count=count, request_payload=msg.data, reply=reply)
+            await self._deliver(msg, target, record, stage, settings.max_age)
+        await msg.ack()
+
+    async def _deliver(self, msg, target: str, record: dict, stage: str, patience: float) -> None:
+        """Deliver, retrying transient trouble for up to ``patience`` seconds (the event's own budget)."""
+        give_up, times = time.time() + patience, 0
+        while True:
+            try:
+                await dest.deliver(self.nc, target, record, stage=stage)
+                return
+            except dest.InvalidDestination as exc:
+                log.error("async invocation %s: %s; record dropped", record["requestContext"]["requestId"],
+                          exc.message)
+                return
+            except Exception as exc:
+                if time.time() > give_up:
+                    log.error("async invocation %s: destination %s kept failing (%s); record dropped",
+                              record["requestContext"]["requestId"], target, exc)
+                    return
+                log.warning("destination %s failed (%s); trying again", target, exc)
+            await asyncio.sleep(throttle_pause(times))
+            times += 1
+
+
+async def _heartbeat(msg) -> None:
+    """Tell JetStream the event is still being worked on, until cancelled."""
+    while True:
+        await asyncio.sleep(HEARTBEAT_S)
+        with contextlib.suppress(Exception):
+            await msg.in_progress()
