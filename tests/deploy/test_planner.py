@@ -179,9 +179,9 @@ def test_actions_are_ordered_function_route_output_then_other_kinds_by_id():
 
 
 def test_unknown_kind_is_refused_not_guessed():
-    current = stored("api", Resource("queue:jobs", "queue", {}))
+    current = stored("api", Resource("widget:jobs", "widget", {}))
     plan = deploy(current, rs(fn("hello")))
-    assert plan.refusals == ["queue 'jobs' has kind 'queue', which this version of overcast does not know"]
+    assert plan.refusals == ["widget 'jobs' has kind 'widget', which this version of overcast does not know"]
     assert plan.actions == []
 
 

@@ -17,7 +17,7 @@ import uuid
 
 from nats.aio.client import Client
 
-from overcast.deploy import artifacts, state, tables
+from overcast.deploy import artifacts, messaging, state, tables
 from overcast.deploy.errors import BadRequest, DeployFailed, DeployRefused
 from overcast.deploy.planner import CREATE, UPDATE, Plan, plan_deploy
 from overcast.deploy.precheck import precheck
@@ -46,7 +46,7 @@ async def plan_request(nc: Client, req: dict) -> tuple[Plan, dict | None, int, d
     deployed = _deployed(await state.read_all(nc, stage), stage, stack)
     values, _ = resolve_imports(imports, stack=stack, stage=stage, deployed=deployed)
     spec = substitute_imports(template, values) if len(values) == len(set(imports)) else template
-    desired = resources_of(spec, code)
+    desired = resources_of(spec, code, stage)
     plan = plan_deploy(stack=stack, stage=stage, current=StoredStack.from_json(current) if current else None,
                        desired=desired, desired_outputs=dict(spec.outputs), imports=imports, deployed=deployed,
                        allow_replace=bool(req.get("allowReplace")), force=bool(req.get("force")))
@@ -103,6 +103,7 @@ async def apply(nc: Client, req: dict, storage=None) -> dict:
                                  "(start it with --tables URL)")
         else:
             plan.refusals += await tables.check_owners(storage, desired, owner)
+    plan.refusals += await messaging.check_owners(nc, desired, owner)
     if not plan.ok:
         raise DeployRefused("deploy refused:\n  " + "\n  ".join(plan.refusals), plan=plan.to_json())
     expect = req.get("expectRevision")
@@ -123,6 +124,7 @@ async def apply(nc: Client, req: dict, storage=None) -> dict:
     if storage is not None:
         done = await tables.apply_actions(storage, plan.actions, desired, (current or {}).get("resources") or {},
                                           owner)
+    done += await messaging.apply_actions(nc, plan.actions, desired, (current or {}).get("resources") or {}, owner)
     try:
         written = await switch(nc, current, new_state, kv_revision)
     except SwitchFailed as exc:

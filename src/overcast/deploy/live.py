@@ -15,7 +15,7 @@ import uuid
 
 from nats.aio.client import Client
 
-from overcast.deploy import state, tables
+from overcast.deploy import messaging, state, tables
 from overcast.deploy.applier import route_conflicts
 from overcast.deploy.planner import Plan, plan_deploy
 from overcast.deploy.resources import StoredStack, resolve_imports, resources_of
@@ -54,7 +54,7 @@ async def publish_live(nc: Client, stack: Stack, key=None, storage=None) -> tupl
     imports = sorted({(i.stack, i.output) for i in stack.imports})
     values, _ = resolve_imports(imports, stack=stack.spec.stack, stage=stack.stage, deployed=deployed)
     spec_model = substitute_imports(stack.spec, values) if len(values) == len(imports) else stack.spec
-    resources = resources_of(spec_model, LIVE_CODE)
+    resources = resources_of(spec_model, LIVE_CODE, stack.stage)
     plan = plan_deploy(stack=stack.spec.stack, stage=stack.stage,
                        current=StoredStack.from_json(previous) if previous else None, desired=resources,
                        desired_outputs=dict(spec_model.outputs), imports=imports, deployed=deployed)
@@ -64,10 +64,12 @@ async def publish_live(nc: Client, stack: Stack, key=None, storage=None) -> tupl
         plan.refusals += await tables.check_owners(storage, resources, owner)
     elif any(r.kind == tables.TABLE.name for r in resources.values()):
         plan.refusals.append("the stack declares tables but no table storage is configured")
+    plan.refusals += await messaging.check_owners(nc, resources, owner)
     if not plan.ok:
         raise LiveRefused("; ".join(plan.refusals))
     if storage is not None:
         await tables.apply_actions(storage, plan.actions, resources, (previous or {}).get("resources") or {}, owner)
+    await messaging.apply_actions(nc, plan.actions, resources, (previous or {}).get("resources") or {}, owner)
     fresh = live_state(stack, plan, resources, spec_model, key)
     same = previous is not None and all(previous.get(k) == fresh.get(k) for k in ("code", "credentials"))
     if same and not plan.changed:

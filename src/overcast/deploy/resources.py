@@ -100,8 +100,11 @@ class Resource:
         return cls(rid, data["kind"], dict(props))
 
 
-def resources_of(spec: Any, code: str) -> dict[str, Resource]:
-    """The resources a validated ``StackSpec`` declares; ``code`` is the content hash of its code."""
+def resources_of(spec: Any, code: str, stage: str = "dev") -> dict[str, Resource]:
+    """The resources a validated ``StackSpec`` declares; ``code`` is the content hash of its code.
+
+    ``stage`` names the dead-letter queues the stack's event sources imply (``{stack}-{stage}-{function}-dlq``).
+    """
     out: dict[str, Resource] = {}
     for name, fn in spec.functions.items():
         rid = resource_id(FUNCTION.name, name)
@@ -120,6 +123,7 @@ def resources_of(spec: Any, code: str) -> dict[str, Resource]:
         rid = resource_id(OUTPUT.name, name)
         out[rid] = Resource(rid, OUTPUT.name, {"value": value})
     out.update(_tables.table_resources(spec))
+    out.update(_messaging.messaging_resources(spec, stage))
     return out
 
 
@@ -251,5 +255,7 @@ def diff_props(old: Mapping, new: Mapping, prefix: str = "") -> list[Change]:
     return changes
 
 
-# The table kind lives with its storage code; importing it here registers it whenever resources are used.
+# The table, stream and queue kinds live with their storage code; importing them here registers them whenever
+# resources are used.
+from overcast.deploy import messaging as _messaging  # noqa: E402
 from overcast.deploy import tables as _tables  # noqa: E402

@@ -90,6 +90,7 @@ def platform_env(state: dict, endpoint: str | None) -> tuple:
     out = []
     if endpoint:
         out.append(("AWS_ENDPOINT_URL_DYNAMODB", endpoint))
+        out += [("AWS_ENDPOINT_URL_KINESIS", endpoint), ("AWS_ENDPOINT_URL_SQS", endpoint)]
     creds = state.get("credentials") or {}
     if creds.get("accessKeyId"):
         out += [("AWS_ACCESS_KEY_ID", creds["accessKeyId"]), ("AWS_SECRET_ACCESS_KEY", creds["secretAccessKey"])]

@@ -23,6 +23,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from overcast import limits
+from overcast.spec.events import AsyncSpec, EventSpec, check_function_events
 from overcast.spec.routes import RouteKey, RouteKeyError, parse_route_key
 from overcast.spec.rules import (
     ENV_NAME,
@@ -45,13 +46,15 @@ from overcast.spec.rules import (
     module_files,
     rule_error,
 )
+from overcast.spec.streams import QueueKey, QueueSpec, StreamKey, StreamSpec, check_queue_keys, declared_in
 from overcast.spec.tables import TableSpec
 
 
 class FunctionSpec(BaseModel):
     """One function: its handler and the settings the runtime enforces."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, validate_by_name=True, validate_by_alias=True,
+                              serialize_by_alias=True)
 
     handler: Annotated[str, AfterValidator(check_handler)] = Field(
         description="'module.function' or 'dir/module.function', module path relative to the stack directory",
@@ -69,6 +72,12 @@ class FunctionSpec(BaseModel):
         "unset means unreserved", json_schema_extra={"minimum": 0},
     )
     routes: list[RouteText] = Field(default_factory=list, description="HTTP route keys served by this function")
+    events: list[EventSpec] = Field(
+        default_factory=list, description="event sources: '- stream: {stream: NAME | table: NAME, ...}', "
+        "'- sqs: {queue: NAME, ...}', '- schedule: rate(5 minutes)' (see overcast.spec.events)")
+    async_: AsyncSpec | None = Field(
+        None, alias="async", description="asynchronous invocation: maximumRetryAttempts (0-2, default 2), "
+        "maximumEventAge (60-21600 s, default 21600), destinations {onSuccess, onFailure}")
 
     @field_validator("memory")
     @classmethod
@@ -86,6 +95,11 @@ class FunctionSpec(BaseModel):
         if value is not None:
             in_range("concurrency", value, "lambda.function_concurrency", 0, "; 0 disables the function")
         return value
+
+    @field_validator("events")
+    @classmethod
+    def _events(cls, value: list[EventSpec], info) -> list[EventSpec]:
+        return check_function_events(value, info.data.get("timeout"))
 
     @field_validator("environment")
     @classmethod
@@ -176,10 +190,26 @@ class StackSpec(BaseModel):
     )
     tables: dict[str, TableSpec] = Field(
         default_factory=dict, description="tables the stack owns (DynamoDB data model), by logical name")
+    streams: dict[StreamKey, StreamSpec] = Field(
+        default_factory=dict, description="Kinesis-compatible streams the stack owns, by logical name")
+    queues: dict[QueueKey, QueueSpec] = Field(
+        default_factory=dict, description="SQS-compatible queues the stack owns, by logical name")
     custom: dict[str, Any] = Field(
         default_factory=dict,
         description="free-form values for references (${self:custom.KEY}); overcast does not read them otherwise",
     )
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _with_declared(cls, data: Any, handler) -> StackSpec:
+        # Function events are checked against the streams, queues and tables the stack declares.
+        with declared_in(data):
+            return handler(data)
+
+    @field_validator("queues")
+    @classmethod
+    def _queue_names(cls, value: dict[str, QueueSpec]) -> dict[str, QueueSpec]:
+        return check_queue_keys(value)
 
     @field_validator("functions")
     @classmethod
