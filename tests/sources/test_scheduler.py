@@ -9,7 +9,7 @@ from collections import Counter
 import nats
 import pytest
 
-from overcast.sources.leases import key_token
+from overcast.engine.leases import key_token
 from overcast.sources.scheduler import Entry, Scheduler, tick_key
 
 T0 = 1_800_000_000.0  # a whole minute (UTC)

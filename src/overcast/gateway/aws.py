@@ -22,6 +22,7 @@ from overcast.compat.dynamodb import wire
 from overcast.compat.dynamodb.service import DynamoService
 from overcast.compat.keys import KeyStore
 from overcast.compat.kinesis.service import KinesisEndpoint
+from overcast.compat.sqs.service import SqsEndpoint
 from overcast.errors import OvercastError
 from overcast.tables import maintenance
 from overcast.tables.errors import ValidationException
@@ -129,7 +130,8 @@ class AwsEndpoints:
                 raise _serialization() from None
             if not isinstance(req, dict):
                 raise ValidationException("the request body must be a JSON object")
-            result = await service.handle(op, req, key.principal)
+            extra = {"base_url": _base_url(scope)} if getattr(service, "wants_base_url", False) else {}
+            result = await service.handle(op, req, key.principal, **extra)
             return service.response(200, result, request_id)
         except OvercastError as exc:
             return service.error(exc, request_id)
@@ -142,7 +144,17 @@ def _more_services(nc) -> list[AwsService]:
     """Services that live on the engine itself (no storage of the gateway's own)."""
     services: list[AwsService] = []
     services.append(KinesisEndpoint(nc))
+    services.append(SqsEndpoint(nc))
     return services
+
+
+def _base_url(scope) -> str:
+    """``scheme://host`` the client reached the gateway at (SQS answers with queue URLs under it)."""
+    host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), None)
+    if not host:
+        server = scope.get("server") or ("localhost", 80)
+        host = f"{server[0]}:{server[1]}"
+    return f"{scope.get('scheme', 'http')}://{host}"
 
 
 def _serialization() -> OvercastError:

@@ -13,11 +13,15 @@ from overcast.process import run_loop
 
 def components(nc) -> list:
     """Everything this process runs; each has ``async start()`` and ``async stop()``."""
+    from overcast.queues.service import QueueService
     from overcast.sources.async_invoke import AsyncInvoker
     from overcast.sources.invoking import FunctionInvoker
+    from overcast.sources.manager import MappingManager, holder_id
+    from overcast.sources.timers import Timers
 
     invoker = FunctionInvoker(nc)  # started first, stopped last: the others invoke through it
-    return [invoker, AsyncInvoker(nc, invoker)]
+    # queue owners before the mappings that receive from them
+    return [invoker, QueueService(nc, holder=holder_id()), AsyncInvoker(nc, invoker), MappingManager(nc, invoker), Timers(nc, invoker)]
 
 
 async def serve(url: str) -> None:

@@ -26,7 +26,7 @@ from nats.js.errors import KeyWrongLastSequenceError
 
 from overcast.engine import subjects
 from overcast.engine.connect import bucket
-from overcast.sources.leases import key_token
+from overcast.engine.leases import key_token
 from overcast.sources.schedules import Schedule, parse, scheduled_event
 
 log = logging.getLogger("overcast.sources.scheduler")

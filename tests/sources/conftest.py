@@ -1,0 +1,91 @@
+"""Fixtures of the event-source tests: a platform serving a stack, boto3 clients with its credentials."""
+
+from __future__ import annotations
+
+import configparser
+import json
+import time
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from overcast.testing import running_platform
+from tests.conftest import FIXTURES, copy_stack
+
+
+class Served:
+    def __init__(self, platform, out) -> None:
+        self.platform = platform
+        self.out = out
+        creds = configparser.ConfigParser()
+        creds.read(platform._info()["credentialsFile"])
+        section = creds["overcast"]
+        self.session = boto3.session.Session(aws_access_key_id=section["aws_access_key_id"],
+                                             aws_secret_access_key=section["aws_secret_access_key"],
+                                             region_name="us-east-1")
+
+    def client(self, service: str):
+        return self.session.client(service, endpoint_url=self.platform.url,
+                                   config=Config(retries={"max_attempts": 1}))
+
+    def lines(self, name: str) -> list[str]:
+        path = self.out / name
+        return path.read_text().splitlines() if path.exists() else []
+
+    def mappings(self) -> list[dict]:
+        proc = self.platform.cli("mappings", "--json")
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout)
+
+    def lag(self, function: str) -> int:
+        return sum(m["lag"] for m in self.mappings() if m["function"].endswith(function))
+
+    def drain(self, queue_url: str, want: int, timeout: float = 30.0) -> list[dict]:
+        sqs = self.client("sqs")
+        got: list[dict] = []
+        deadline = time.monotonic() + timeout
+        while len(got) < want and time.monotonic() < deadline:
+            resp = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+            for m in resp.get("Messages", []):
+                got.append(json.loads(m["Body"]))
+                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=m["ReceiptHandle"])
+        return got
+
+
+def wait_for(check, timeout: float = 60.0, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.1)
+
+
+def serve(fixture: str, tmp_path_factory, monkeypatch_env: dict | None = None):
+    root = tmp_path_factory.mktemp(fixture)
+    out = root / "out"
+    out.mkdir()
+    stack = copy_stack(FIXTURES / fixture, root / fixture)
+    import os
+
+    saved = dict(os.environ)
+    os.environ.update({"OVERCAST_TEST_OUT": str(out), **(monkeypatch_env or {})})
+    try:
+        ctx = running_platform(stack)
+        platform = ctx.__enter__()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return ctx, Served(platform, out)
+
+
+@pytest.fixture(scope="module")
+def streams(tmp_path_factory):
+    ctx, served = serve("streams", tmp_path_factory, {"OVERCAST_ESM_CLOCK_SKEW_S": "120"})
+    try:
+        yield served
+    finally:
+        ctx.__exit__(None, None, None)
