@@ -89,3 +89,12 @@ def streams(tmp_path_factory):
         yield served
     finally:
         ctx.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module")
+def qmaps(tmp_path_factory):
+    ctx, served = serve("qmaps", tmp_path_factory)
+    try:
+        yield served
+    finally:
+        ctx.__exit__(None, None, None)

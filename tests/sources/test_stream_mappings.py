@@ -129,3 +129,61 @@ def test_records_older_than_the_maximum_age_go_to_the_destination(streams):
     assert failed[0]["KinesisBatchInfo"]["streamArn"].endswith(":stream/aged")
     assert failed[0]["overcast"]["records"][0]["kinesis"]["data"] == "b2xk"
     assert streams.lines("aged.txt") == []  # never handed to the function
+
+
+def test_powertools_batch_processor_on_a_stream_gets_aws_checkpoint_behaviour(streams):
+    """powertools reports failed sequence numbers; the retry starts at the lowest one (AWS's checkpoint)."""
+    datas = ["ok-1", "ok-2", "flaky-3", "ok-4", "flaky-5", "ok-6"]
+    _put_all(streams.client("kinesis"), "tools", datas)
+    wait_for(lambda: streams.lines("tools-seen.txt").count("ok-6") >= 2, 30, "the retry of the batch tail")
+    time.sleep(1.5)
+    seen = streams.lines("tools-seen.txt")
+    assert seen == datas + ["flaky-3", "ok-4", "flaky-5", "ok-6"]  # from the lowest failure on, once
+
+
+def test_table_changes_reach_the_function_in_order(streams):
+    table = streams.session.resource("dynamodb", endpoint_url=streams.platform.url).Table("items")
+    table.put_item(Item={"id": "a", "n": 1})
+    table.update_item(Key={"id": "a"}, UpdateExpression="SET n = :n", ExpressionAttributeValues={":n": 2})
+    table.delete_item(Key={"id": "a"})
+    wait_for(lambda: len(streams.lines("changes.jsonl")) >= 3, 30, "three change records")
+    changes = [json.loads(line) for line in streams.lines("changes.jsonl")]
+    assert [c["name"] for c in changes] == ["INSERT", "MODIFY", "REMOVE"]
+    assert all(c["source"] == "aws:dynamodb" and c["keys"] == {"id": {"S": "a"}} for c in changes)
+    assert changes[1]["old"]["n"] == {"N": "1"} and changes[1]["new"]["n"] == {"N": "2"}
+    assert changes[2]["new"] is None and changes[2]["old"]["n"] == {"N": "2"}
+
+
+def test_dlq_list_show_and_redrive(streams):
+    _put_all(streams.client("kinesis"), "dlqdemo", ["fine", "boom"], key=lambda i: f"k{i}")
+    dlq = "streams-dev-boom-dlq"
+
+    def listed():
+        rows = json.loads(streams.platform.cli("dlq", "list", "--json").stdout)
+        return [r for r in rows if r["queue"] == dlq and r["messages"] == 1]
+
+    (row,) = wait_for(listed, 30, "the failed record in the function's DLQ")
+    assert any("boom" in feed for feed in row["feeds"])
+    shown = streams.platform.cli("dlq", "show", dlq, "--json")
+    assert shown.returncode == 0, shown.stderr
+    (entry,) = json.loads(shown.stdout)
+    assert entry["kind"] == "stream" and entry["function"] == "streams.boom" and entry["source"] == "stream:dlqdemo"
+    # invoked twice: with "fine" in one batch, then alone after the bisect (maximumRetryAttempts 0: no retry)
+    assert entry["payloads"][0]["data"] == "boom" and entry["attempts"] == 2
+    assert entry["error"]["errorType"] == "RuntimeError" and "boom goes" in entry["error"]["errorMessage"]
+    assert entry["firstFailure"] and entry["lastFailure"]
+    text = streams.platform.cli("dlq", "show", dlq)
+    assert "payload" in text.stdout and "RuntimeError" in text.stdout
+
+    before = streams.lines("boom.txt").count("boom")
+    back = streams.platform.cli("dlq", "redrive", dlq)  # to its stream: the handler sees it again, fails again
+    assert back.returncode == 0, back.stderr
+    assert "-> stream:dlqdemo" in back.stdout
+    wait_for(lambda: streams.lines("boom.txt").count("boom") == before + 1, 30, "the redriven record")
+    wait_for(listed, 30, "the record back in the DLQ")
+    to = streams.platform.cli("dlq", "redrive", dlq, "--to", "streams.recorder")
+    assert to.returncode == 0, to.stderr
+    wait_for(lambda: streams.lines("recorder.jsonl"), 30, "the recorder's invocation")
+    event = json.loads(streams.lines("recorder.jsonl")[0])
+    assert event["Records"][0]["kinesis"]["data"] == "Ym9vbQ=="  # the original payload, as the function got it
+    assert json.loads(streams.platform.cli("dlq", "show", dlq, "--json").stdout) == []
