@@ -187,3 +187,30 @@ def test_dlq_list_show_and_redrive(streams):
     event = json.loads(streams.lines("recorder.jsonl")[0])
     assert event["Records"][0]["kinesis"]["data"] == "Ym9vbQ=="  # the original payload, as the function got it
     assert json.loads(streams.platform.cli("dlq", "show", dlq, "--json").stdout) == []
+
+
+def test_filter_patterns_drop_records_and_a_disabled_mapping_runs_nothing(streams):
+    kinesis = streams.client("kinesis")
+    records = [("k1", {"kind": "keep", "n": 1}), ("k2", {"kind": "drop", "n": 2}), ("vip-3", {"kind": "drop", "n": 3}),
+               ("k4", "not json"), ("k5", {"kind": "keep", "n": 5})]
+    for pk, data in records:
+        kinesis.put_record(StreamName="filtered", PartitionKey=pk,
+                           Data=(data if isinstance(data, str) else json.dumps(data)).encode())
+    wait_for(lambda: len(streams.lines("streams-dev-picky.txt")) >= 3, 30, "the matching records")
+    wait_for(lambda: streams.lag("picky") == 0, 30, "dropped records acknowledged too")
+    assert [line.split()[0] for line in streams.lines("streams-dev-picky.txt")] == ["k1", "vip-3", "k5"]
+    assert streams.lines("streams-dev-sleeper.txt") == []
+    disabled = [m for m in streams.mappings() if m["function"] == "streams.sleeper"]
+    assert disabled and disabled[0]["enabled"] is False
+
+
+def test_put_record_cli_and_boto3_inside_a_handler(streams):
+    out = streams.platform.cli("put-record", "dlqdemo", "--data", "from-cli", "--partition-key", "p")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["ShardId"] == "shardId-000000000000"
+    res = streams.platform.cli("invoke", "streams.producer", "--data", '{"stream": "dlqdemo", "data": "from-handler"}')
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout.splitlines()[0])["shardId"] == "shardId-000000000000"
+    wait_for(lambda: {"from-cli", "from-handler"} <= set(streams.lines("boom.txt")), 30, "both records consumed")
+    bad = streams.platform.cli("put-record", "no-such-stream", "--data", "x", "--partition-key", "p")
+    assert bad.returncode == 1 and "no-such-stream" in bad.stderr and "Traceback" not in bad.stderr

@@ -3,8 +3,8 @@
 import pytest
 
 from overcast.spec import FunctionSpec, StackSpec
+from overcast.spec.declared import Declared
 from overcast.spec.events import EventSpec, check_filter_pattern, schedule_shape
-from overcast.spec.streams import Declared
 
 FULL = """
 stack: shop

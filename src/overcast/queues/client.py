@@ -121,6 +121,13 @@ async def delete(nc: Client, queue: str, receipt_handle: str) -> None:
     await _ask(nc, queue, "delete", {"handle": receipt_handle})
 
 
+async def delete_batch(nc: Client, queue: str, receipt_handles: list[str]) -> None:
+    """Delete several received messages in one request (receipts must be well-formed; stale ones are ignored,
+    as SQS does)."""
+    if receipt_handles:
+        await _ask(nc, queue, "delete", {"handles": list(receipt_handles)})
+
+
 async def change_visibility(nc: Client, queue: str, receipt_handle: str, seconds: int) -> None:
     top = LIMITS["sqs.visibility_timeout"].value
     if not isinstance(seconds, int) or not 0 <= seconds <= top:

@@ -16,7 +16,6 @@ import time
 
 import orjson
 from nats.aio.client import Client
-from nats.errors import TimeoutError as NatsTimeout
 from nats.js.errors import NotFoundError
 
 from overcast.engine import subjects
@@ -29,8 +28,6 @@ from overcast.queues.model import Envelope, QueueInfo, parse_receipt
 from overcast.queues.settings import Settings
 
 log = logging.getLogger("overcast.queues")
-FETCH_BATCH = 256
-FETCH_WAIT_S = 2.0
 CATCH_UP_S = 1.0  # how long an empty short poll waits for messages the stream has and the ledger not yet
 
 
@@ -45,16 +42,16 @@ class QueueOwner:
         self._sub = None
         self._control = None
         self._tasks: set[asyncio.Task] = set()
-        self._pump_task: asyncio.Task | None = None
 
     @property
     def name(self) -> str:
         return self.info.name
 
     async def start(self) -> None:
-        self._sub = await store.fresh_consumer(self.nc, self.name, LIMITS["sqs.in_flight"].value)
+        inbox = self.nc.new_inbox()
+        self._sub = await self.nc.subscribe(inbox, cb=self._on_message)
+        await store.fresh_consumer(self.nc, self.name, LIMITS["sqs.in_flight"].value, inbox)
         self._control = await self.nc.subscribe(subjects.queue_control(self.name, "*"), cb=self._on_request)
-        self._pump_task = asyncio.create_task(self._pump())
 
     def update(self, info: QueueInfo) -> None:
         self.info = info
@@ -62,7 +59,7 @@ class QueueOwner:
         self._notify()
 
     async def stop(self) -> None:
-        tasks = [t for t in (self._pump_task, *self._tasks) if t is not None]
+        tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -78,22 +75,11 @@ class QueueOwner:
         self._wake = asyncio.Event()
 
     # -- reading the stream ---------------------------------------------------
-    async def _pump(self) -> None:
-        while True:
-            try:
-                msgs = await self._sub.fetch(FETCH_BATCH, timeout=FETCH_WAIT_S)
-            except (NatsTimeout, asyncio.TimeoutError):
-                continue
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # engine restart, reconnect: keep reading
-                log.warning("queue %s: reading the stream failed: %s", self.name, exc)
-                await asyncio.sleep(1.0)
-                continue
-            now = time.time()
-            for msg in msgs:
-                self._track(msg, now)
-            self._notify()
+    async def _on_message(self, msg) -> None:
+        if not msg.reply or (msg.headers and msg.headers.get("Status")):
+            return  # flow control and heartbeats are not messages of the queue
+        self._track(msg, time.time())
+        self._notify()
 
     def _track(self, msg, now: float) -> None:
         try:
@@ -167,18 +153,21 @@ class QueueOwner:
         """Whether every message stored so far has reached the ledger (a send acknowledged just
         before a short poll must be received by it)."""
         try:
-            info = await self._sub.consumer_info()
+            info = await self.js.consumer_info(subjects.queue_stream(self.name), store.CONSUMER)
         except Exception:  # cannot tell: answer with what we have
             return True
         return info.num_pending == 0 and info.num_ack_pending <= len(self.ledger)
 
     async def _op_delete(self, req: dict) -> None:
-        seq, token = parse_receipt(req.get("handle"))
-        entry = self.ledger.find(seq, token)
-        if entry is None:
-            return None  # deleted already, or a stale receipt of an earlier receive: SQS succeeds and keeps it
-        self.ledger.remove(seq)
-        await self._ack(entry)
+        """One receipt (``handle``) or several (``handles``, all valid: a batch from ``client.delete_batch``)."""
+        handles = req.get("handles") or [req.get("handle")]
+        for handle in handles:
+            seq, token = parse_receipt(handle)
+            entry = self.ledger.find(seq, token)
+            if entry is None:
+                continue  # deleted already, or a stale receipt of an earlier receive: SQS succeeds and keeps it
+            self.ledger.remove(seq)
+            await self._ack(entry, wait=False)
         self._notify()
         return None
 
@@ -203,7 +192,7 @@ class QueueOwner:
     async def _op_attributes(self, req: dict) -> dict[str, str]:
         visible, flight, delayed = self.ledger.counts(time.time())
         try:  # messages the stream holds that the ledger has not read yet (over the in-flight window)
-            visible += (await self._sub.consumer_info()).num_pending
+            visible += (await self.js.consumer_info(subjects.queue_stream(self.name), store.CONSUMER)).num_pending
         except Exception:  # approximate, as the name says
             pass
         return {"ApproximateNumberOfMessages": str(visible), "ApproximateNumberOfMessagesNotVisible": str(flight),
@@ -213,9 +202,12 @@ class QueueOwner:
         return [e.message(self.settings.fifo, receipt=False).to_dict() for e in self.ledger.peek(int(req.get("limit") or 100))]
 
     # -- helpers -------------------------------------------------------------------
-    async def _ack(self, entry: Entry) -> None:
+    async def _ack(self, entry: Entry, wait: bool = True) -> None:
+        """Acknowledge (remove from the stream). ``wait=False`` for deletes: the ledger already forgot the
+        message, so only an owner taking over after a lost acknowledgement could see it again (at-least-once,
+        as SQS), and a delete costs no round trip to the engine."""
         try:
-            await entry.handle.ack_sync(timeout=5)
+            await (entry.handle.ack_sync(timeout=5) if wait else entry.handle.ack())
         except Exception as exc:  # purged or consumer recreated meanwhile: nothing left to acknowledge
             log.debug("queue %s: ack of %s failed: %s", self.name, entry.seq, exc)
 

@@ -189,8 +189,10 @@ async def _ensure_stream(nc: Client, info: QueueInfo) -> None:
         await js.update_stream(config)
 
 
-async def fresh_consumer(nc: Client, name: str, max_pending: int):
-    """Delete and recreate the owner's consumer: it delivers every message still in the stream (none deleted)."""
+async def fresh_consumer(nc: Client, name: str, max_pending: int, deliver_subject: str) -> None:
+    """Delete and recreate the owner's consumer: it pushes every message still in the stream (none deleted)
+    to ``deliver_subject``, then each new one as it is stored (a push consumer: no pull round trip, no batch
+    to fill, so a message reaches a waiting receive within a millisecond)."""
     js = nc.jetstream()
     stream = subjects.queue_stream(name)
     try:
@@ -199,5 +201,4 @@ async def fresh_consumer(nc: Client, name: str, max_pending: int):
         pass
     await js.add_consumer(stream, ConsumerConfig(
         durable_name=CONSUMER, ack_policy=AckPolicy.EXPLICIT, deliver_policy=DeliverPolicy.ALL, ack_wait=ACK_WAIT_S,
-        max_deliver=-1, max_ack_pending=max_pending))
-    return await js.pull_subscribe_bind(CONSUMER, stream)
+        max_deliver=-1, max_ack_pending=max_pending, deliver_subject=deliver_subject))

@@ -2,22 +2,11 @@
 
 :func:`enqueue` stores an event on ``async_invoke(stage, stack, fn)`` in the ``ASYNC_STREAM``
 (work-queue retention) and returns its request id at once. :class:`AsyncInvoker`, in every
-dispatcher, reads the stream through one shared durable consumer and, per event:
-
-- discards it when older than the function's ``maximumEventAge`` -> on-failure ``EventAgeExceeded``;
-- invokes the function's live version (the same request id on every attempt, as AWS does);
-- on a function error, retries up to ``maximumRetryAttempts`` times after :func:`retry_delays`,
-  by ``nak(delay)``: the event stays in JetStream while it waits, so a crash loses nothing; the
-  attempt number is the consumer's delivery count, which survives redeliveries;
-- after the last failed attempt -> on-failure ``RetriesExhausted``; on success -> on-success;
-- throttling and "no runtime serves it yet" do not consume an attempt (see ``invoking``): the event
-  is held (one of ``MAX_IN_FLIGHT`` slots), with growing pauses, until it runs or ages out;
-- acknowledges only after the destination (if any) accepted the record.
-
-The function's settings are read from its spec's ``async`` entry::
-
-    async: {maximumRetryAttempts: 0-2, maximumEventAge: 60-21600,
-            destinations: {onSuccess: "queue:NAME", onFailure: "function:NAME"}}
+dispatcher, reads the stream through one shared durable consumer and handles each event as the
+function's settings say (``async_settings``), with the same request id on every attempt (as AWS).
+A retry waits by ``nak(delay)``: the event stays in JetStream, so a crash loses nothing (the attempt
+number is the delivery count). A throttled event holds one of ``MAX_IN_FLIGHT`` slots until it runs
+or ages out. An event is acknowledged once its destination (if any) accepted the record.
 """
 
 from __future__ import annotations
@@ -25,10 +14,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import time
 import uuid
-from dataclasses import dataclass
 
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import AckPolicy, ConsumerConfig
@@ -39,15 +26,18 @@ from overcast.engine import protocol, subjects
 from overcast.engine.connect import ensure_resources
 from overcast.errors import EngineError, LimitExceeded
 from overcast.sources import destinations as dest
+from overcast.sources.async_settings import (
+    THROTTLE_MAX_S,
+    event_headers,
+    event_origin,
+    retry_delays,
+    settings_for,
+    throttle_pause,
+)
 from overcast.sources.invoking import FunctionInvoker, consumes_attempt
 
 log = logging.getLogger("overcast.sources")
 
-RETRY_DELAYS_ENV = "OVERCAST_ASYNC_RETRY_DELAYS"
-# AWS waits one minute before the first retry and two before the second.
-DEFAULT_RETRY_DELAYS = (60.0, 120.0)
-# Throttled events: AWS retries from 1 s, growing exponentially to at most 5 minutes.
-THROTTLE_FIRST_S, THROTTLE_MAX_S = 1.0, 300.0
 DURABLE = "overcast-async"
 MAX_IN_FLIGHT = 256
 # An event being worked on is kept from redelivery by a heartbeat (``in_progress``) every
@@ -55,58 +45,6 @@ MAX_IN_FLIGHT = 256
 ACK_WAIT_S = 60.0
 HEARTBEAT_S = 15.0
 STOP_GRACE_S = 5.0
-
-H_REQUEST_ID = "Overcast-Request-Id"
-H_ENQUEUED_AT = "Overcast-Enqueued-At"  # epoch milliseconds
-
-
-def retry_delays() -> tuple[float, ...]:
-    """Pause before each retry: ``OVERCAST_ASYNC_RETRY_DELAYS`` ("1,2" seconds) or AWS's 60 s, 120 s."""
-    raw = os.environ.get(RETRY_DELAYS_ENV, "").strip()
-    if not raw:
-        return DEFAULT_RETRY_DELAYS
-    try:
-        out = tuple(float(part) for part in raw.split(",") if part.strip())
-    except ValueError:
-        log.warning("%s=%r is not a comma-separated list of seconds; using %s", RETRY_DELAYS_ENV, raw,
-                    DEFAULT_RETRY_DELAYS)
-        return DEFAULT_RETRY_DELAYS
-    return out or DEFAULT_RETRY_DELAYS
-
-
-@dataclass(frozen=True)
-class AsyncSettings:
-    max_retries: int = 2
-    max_age: float = 21600.0
-    on_success: str | None = None
-    on_failure: str | None = None
-
-
-def _pick(d: dict, *names):
-    for name in names:
-        if d.get(name) is not None:
-            return d[name]
-    return None
-
-
-def settings_of(fn: dict) -> AsyncSettings:
-    """A function's asynchronous settings from its spec dict, AWS's defaults where unset (pure)."""
-    cfg = fn.get("async") or fn.get("async_") or {}
-    dests = _pick(cfg, "destinations") or {}
-    retries = _pick(cfg, "maximumRetryAttempts", "maximum_retry_attempts")
-    age = _pick(cfg, "maximumEventAge", "maximum_event_age")
-    lim_r, lim_a = limits.LIMITS["lambda.async_retries"], limits.LIMITS["lambda.async_event_age"]
-    return AsyncSettings(
-        max_retries=lim_r.value if retries is None else max(0, min(int(retries), lim_r.value)),
-        max_age=float(lim_a.value if age is None else max(1, min(int(age), lim_a.value))),
-        on_success=_pick(dests, "onSuccess", "on_success"),
-        on_failure=_pick(dests, "onFailure", "on_failure"),
-    )
-
-
-def throttle_pause(times: int) -> float:
-    return min(THROTTLE_FIRST_S * 2 ** times, THROTTLE_MAX_S)
-
 
 async def enqueue(nc, stage: str, stack: str, fn: str, payload: bytes, *, request_id: str | None = None,
                   enqueued_at: float | None = None) -> str:
@@ -120,9 +58,8 @@ async def enqueue(nc, stage: str, stack: str, fn: str, payload: bytes, *, reques
         raise LimitExceeded(lim, len(payload))
     rid = request_id or str(uuid.uuid4())
     at = time.time() if enqueued_at is None else enqueued_at
-    headers = {"Nats-Msg-Id": rid, H_REQUEST_ID: rid, H_ENQUEUED_AT: str(int(at * 1000))}
     try:
-        await nc.jetstream().publish(subjects.async_invoke(stage, stack, fn), payload, headers=headers,
+        await nc.jetstream().publish(subjects.async_invoke(stage, stack, fn), payload, headers=event_headers(rid, at),
                                      stream=subjects.ASYNC_STREAM)
     except NoStreamResponseError:
         raise EngineError(f"the engine has no {subjects.ASYNC_STREAM} stream: is the platform running?") from None
@@ -206,24 +143,19 @@ class AsyncInvoker:
     async def handle(self, msg) -> None:
         """Process one delivery of an event (an attempt, a scheduled retry or the final report)."""
         _, _, stage, stack, fn = msg.subject.split(".", 4)
-        headers = msg.headers or {}
         meta = msg.metadata
-        rid = headers.get(H_REQUEST_ID) or f"{meta.sequence.stream}"
-        enqueued = int(headers[H_ENQUEUED_AT]) / 1000 if H_ENQUEUED_AT in headers else time.time()
+        rid, enqueued = event_origin(msg.headers, meta.sequence.stream, time.time())
         attempt = meta.num_delivered
-        spec = self.invoker.function(stage, stack, fn)
-        if spec is None:  # the function was removed: there is nowhere to report to either
+        if self.invoker.function(stage, stack, fn) is None:  # removed: there is nowhere to report to either
             log.warning("dropping async invocation %s of %s.%s.%s: function not deployed", rid, stage, stack, fn)
             await msg.ack()
             return
-        settings = settings_of(spec)
+        settings = settings_for(self.invoker.states[(stage, stack)]["spec"], fn)
         reply, throttled = None, 0
         while True:
-            if time.time() - enqueued > settings.max_age:
-                condition, count = dest.EVENT_AGE_EXCEEDED, attempt - 1
-                break
-            if attempt > 1 + settings.max_retries:  # redelivered after its last attempt (we crashed)
-                condition, count = dest.RETRIES_EXHAUSTED, attempt - 1
+            ended = settings.ended(attempt, time.time() - enqueued)
+            if ended is not None:
+                condition, count = ended
                 break
             reply = await self.invoker.invoke(stage, stack, fn, msg.data, request_id=rid)
             if reply.status == protocol.OK:
@@ -233,12 +165,13 @@ class AsyncInvoker:
                 await asyncio.sleep(throttle_pause(throttled))
                 throttled += 1
                 continue
-            if consumes_attempt(reply) and attempt < 1 + settings.max_retries:
-                await msg.nak(delay=self.delays[min(attempt - 1, len(self.delays) - 1)])
+            delay = settings.retry_delay(attempt, consumes_attempt(reply), self.delays)
+            if delay is not None:
+                await msg.nak(delay=delay)
                 return
             condition, count = dest.RETRIES_EXHAUSTED, attempt  # also: rejected, never worth retrying
             break
-        target = settings.on_success if condition == dest.SUCCESS else settings.on_failure
+        target = settings.target(condition)
         if condition != dest.SUCCESS:
             log.warning("async invocation %s of %s.%s.%s failed: %s after %d attempt(s)", rid, stage, stack, fn,
                         condition, count)
@@ -247,10 +180,10 @@ class AsyncInvoker:
             record = dest.invocation_record(
                 request_id=rid, function_arn=self.invoker.arn(stage, stack, fn), version=version,
                 condition=condition, invoke_count=count, request_payload=msg.data, reply=reply)
-            await self._deliver(msg, target, record, stage, settings.max_age)
+            await self._deliver(target, record, stage, settings.max_age)
         await msg.ack()
 
-    async def _deliver(self, msg, target: str, record: dict, stage: str, patience: float) -> None:
+    async def _deliver(self, target: str, record: dict, stage: str, patience: float) -> None:
         """Deliver, retrying transient trouble for up to ``patience`` seconds (the event's own budget)."""
         give_up, times = time.time() + patience, 0
         while True:

@@ -99,9 +99,8 @@ class QueuePoller:
         await self._delete([msg for msg in batch if msg.message_id in done])
 
     async def _delete(self, batch: list) -> None:
-        results = await asyncio.gather(*(queues.delete(self.nc, self.mapping.source_name, msg.receipt_handle)
-                                         for msg in batch), return_exceptions=True)
-        for res in results:
-            if isinstance(res, Exception) and not isinstance(res, asyncio.CancelledError):
-                log.warning("mapping %s: deleting a message failed (it will be received again): %s",
-                            self.mapping.id, res)
+        try:
+            await queues.delete_batch(self.nc, self.mapping.source_name, [msg.receipt_handle for msg in batch])
+        except OvercastError as exc:
+            log.warning("mapping %s: deleting %d messages failed (they will be received again): %s",
+                        self.mapping.id, len(batch), exc.message)

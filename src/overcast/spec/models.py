@@ -23,7 +23,11 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from overcast import limits
-from overcast.spec.events import AsyncSpec, EventSpec, check_function_events
+from overcast.spec.asyncspec import AsyncSpec
+from overcast.spec.declared import declared_in
+from overcast.spec.eventchecks import check_function_events
+from overcast.spec.events import EventSpec
+from overcast.spec.queues import QueueKey, QueueSpec, check_queue_keys
 from overcast.spec.routes import RouteKey, RouteKeyError, parse_route_key
 from overcast.spec.rules import (
     ENV_NAME,
@@ -46,7 +50,7 @@ from overcast.spec.rules import (
     module_files,
     rule_error,
 )
-from overcast.spec.streams import QueueKey, QueueSpec, StreamKey, StreamSpec, check_queue_keys, declared_in
+from overcast.spec.streams import StreamKey, StreamSpec
 from overcast.spec.tables import TableSpec
 
 
