@@ -95,7 +95,9 @@ class FunctionInvoker:
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+            # bounded: a watch cancelled while nats-py sets up its ordered consumer has been seen (rarely, under
+            # pytest-asyncio) never to report back; stopping must not hang on it
+            await asyncio.wait([self._task], timeout=5.0)
             self._task = None
 
     def subscribe(self, callback: StateCallback) -> None:
