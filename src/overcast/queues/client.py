@@ -20,7 +20,7 @@ from nats.js.errors import NotFoundError
 from overcast.engine import subjects
 from overcast.errors import LimitExceeded
 from overcast.limits import LIMITS
-from overcast.queues import digest, errors, store
+from overcast.queues import digest, errors, local, store
 from overcast.queues.errors import InvalidParameterValue, MissingParameter, OwnerUnavailable, QueueDoesNotExist
 from overcast.queues.model import Envelope, Message, SendResult, sequence_number
 from overcast.queues.settings import Settings
@@ -154,6 +154,9 @@ async def peek(nc: Client, queue: str, limit: int = 100) -> list[Message]:
 
 
 async def _ask(nc: Client, queue: str, op: str, payload: dict, timeout: float = REQUEST_S):
+    here = local.owner(nc, queue)
+    if here is not None:
+        return _result(await here.answer(op, payload))
     deadline = time.monotonic() + OWNER_WAIT_S
     while True:
         try:
@@ -164,7 +167,10 @@ async def _ask(nc: Client, queue: str, op: str, payload: dict, timeout: float = 
             if time.monotonic() > deadline:
                 raise OwnerUnavailable(f"no dispatcher owns queue {queue} right now; is a dispatcher running?")
             await asyncio.sleep(0.1)
-    doc = orjson.loads(reply.data)
+    return _result(orjson.loads(reply.data))
+
+
+def _result(doc: dict):
     if "error" in doc:
         raise errors.from_reply(doc["error"])
     return doc.get("ok")

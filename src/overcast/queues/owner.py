@@ -21,7 +21,7 @@ from nats.js.errors import NotFoundError
 from overcast.engine import subjects
 from overcast.errors import OvercastError
 from overcast.limits import LIMITS
-from overcast.queues import errors, redrive, store
+from overcast.queues import errors, local, redrive, store
 from overcast.queues.errors import InvalidParameterValue
 from overcast.queues.ledger import Entry, Ledger
 from overcast.queues.model import Envelope, QueueInfo, parse_receipt
@@ -52,6 +52,7 @@ class QueueOwner:
         self._sub = await self.nc.subscribe(inbox, cb=self._on_message)
         await store.fresh_consumer(self.nc, self.name, LIMITS["sqs.in_flight"].value, inbox)
         self._control = await self.nc.subscribe(subjects.queue_control(self.name, "*"), cb=self._on_request)
+        local.register(self.nc, self.name, self)
 
     def update(self, info: QueueInfo) -> None:
         self.info = info
@@ -59,6 +60,7 @@ class QueueOwner:
         self._notify()
 
     async def stop(self) -> None:
+        local.unregister(self.nc, self.name, self)
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
@@ -100,19 +102,23 @@ class QueueOwner:
         self._spawn(self._serve(msg))  # long polls must not hold up the other requests
 
     async def _serve(self, msg) -> None:
-        op = msg.subject.rsplit(".", 1)[-1]
+        reply = await self.answer(msg.subject.rsplit(".", 1)[-1], orjson.loads(msg.data) if msg.data else {})
+        if msg.reply:
+            await msg.respond(orjson.dumps(reply))
+
+    async def answer(self, op: str, req: dict) -> dict:
+        """The reply document to one request: ``{"ok": result}`` or ``{"error": ...}`` (see ``client._ask``).
+        A client in this process calls it directly (``local``), others through the control subjects."""
         handler = getattr(self, f"_op_{op}", None)
         try:
             if handler is None:
                 raise errors.UnsupportedOperation(f"queue operation {op!r} is unknown")
-            reply = {"ok": await handler(orjson.loads(msg.data) if msg.data else {})}
+            return {"ok": await handler(req)}
         except OvercastError as exc:
-            reply = {"error": errors.to_reply(exc)}
+            return {"error": errors.to_reply(exc)}
         except Exception:  # ours: logged, never shown
             log.exception("queue %s: %s failed", self.name, op)
-            reply = {"error": errors.to_reply(errors.OwnerUnavailable("the queue's owner failed; try again"))}
-        if msg.reply:
-            await msg.respond(orjson.dumps(reply))
+            return {"error": errors.to_reply(errors.OwnerUnavailable("the queue's owner failed; try again"))}
 
     async def _op_receive(self, req: dict) -> list[dict]:
         s = self.settings
