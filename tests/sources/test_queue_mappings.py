@@ -27,19 +27,25 @@ def _send_all(qmaps, queue: str, bodies: list[str], **extra) -> list[str]:
 
 def test_a_failing_message_moves_to_the_dead_letter_queue_after_max_receive_count(qmaps):
     ids = _send_all(qmaps, "jobs", ["bad"])
-    dead = qmaps.client("sqs")
-    got = []
 
-    def arrived():
-        resp = dead.receive_message(QueueUrl=_url(qmaps, "jobs-dead"), MaxNumberOfMessages=1, WaitTimeSeconds=1,
-                                    MessageSystemAttributeNames=["All"])
-        got.extend(resp.get("Messages", []))
-        return got
+    def shown():
+        out = qmaps.platform.cli("dlq", "show", "jobs-dead", "--json")
+        assert out.returncode == 0, out.stderr
+        return json.loads(out.stdout)
 
-    wait_for(arrived, 40, "the message in jobs-dead")
-    assert got[0]["MessageId"] == ids[0] and got[0]["Body"] == "bad"
+    (entry,) = wait_for(shown, 40, "the message in jobs-dead")
+    assert entry["kind"] == "message" and entry["messageId"] == ids[0] and entry["payloads"] == ["bad"]
     assert Counter(qmaps.lines("worker-seen.txt"))["bad"] == 2  # maxReceiveCount receives, then the DLQ
     assert "bad" not in qmaps.lines("worker.txt")
+    rows = json.loads(qmaps.platform.cli("dlq", "list", "--json").stdout)
+    assert {"queue": "jobs-dead", "messages": 1, "feeds": ["queue:jobs (redrive)"]} in rows
+
+    # redrive: back to the queue whose redrive policy names jobs-dead, same body; it fails twice more
+    out = qmaps.platform.cli("dlq", "redrive", "jobs-dead")
+    assert out.returncode == 0, out.stderr
+    assert f"{ids[0]} -> queue:jobs" in out.stdout
+    wait_for(lambda: Counter(qmaps.lines("worker-seen.txt"))["bad"] == 4, 40, "two more receives")
+    wait_for(shown, 40, "the message back in jobs-dead")
 
 
 def test_good_messages_are_processed_once(qmaps):
