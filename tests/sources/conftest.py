@@ -53,6 +53,20 @@ class Served:
         return got
 
 
+def in_order_per_key(lines: list[str], total: int) -> dict[str, list[int]]:
+    """Lines "KEY N": every N of range(total) once, and each key's Ns increasing; returns them by key."""
+    from collections import defaultdict
+
+    seen = defaultdict(list)
+    for line in lines:
+        key, n = line.split()
+        seen[key].append(int(n))
+    assert sorted(n for ns in seen.values() for n in ns) == list(range(total))
+    for key, ns in seen.items():
+        assert ns == sorted(ns), f"{key} out of order"
+    return seen
+
+
 def wait_for(check, timeout: float = 60.0, what: str = "condition"):
     deadline = time.monotonic() + timeout
     while True:

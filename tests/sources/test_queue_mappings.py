@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 
-from tests.sources.conftest import wait_for
+from tests.sources.conftest import in_order_per_key, wait_for
 
 
 def _url(qmaps, name: str) -> str:
@@ -61,13 +61,8 @@ def test_fifo_groups_keep_their_order_with_several_pollers(qmaps):
     bodies = [str(i) for i in range(200)]
     _send_all(qmaps, "orders.fifo", bodies, MessageGroupId=lambda i: groups[i % len(groups)])
     wait_for(lambda: len(qmaps.lines("ordered.txt")) >= len(bodies), 60, "200 FIFO messages")
-    seen = defaultdict(list)
-    for line in qmaps.lines("ordered.txt"):
-        group, n = line.split()
-        seen[group].append(int(n))
-    assert sorted(n for ns in seen.values() for n in ns) == list(range(200))
+    seen = in_order_per_key(qmaps.lines("ordered.txt"), len(bodies))
     for group, ns in seen.items():
-        assert ns == sorted(ns), f"group {group} out of order"
         assert all(n % len(groups) == groups.index(group) for n in ns)
 
 

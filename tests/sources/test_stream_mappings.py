@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections import defaultdict
 
-from tests.sources.conftest import wait_for
+from tests.sources.conftest import in_order_per_key, wait_for
 
 
 def _put_all(kinesis, stream: str, datas: list[str], key=lambda i: "k") -> list[str]:
@@ -61,13 +60,7 @@ def test_order_per_partition_key_with_parallelization(streams):
     datas = [f"{i}" for i in range(3_000)]
     _put_all(kinesis, "keyed", datas, key=lambda i: keys[i % len(keys)])
     wait_for(lambda: len(streams.lines("keyed.txt")) >= len(datas), 120, "3,000 records processed")
-    seen = defaultdict(list)
-    for line in streams.lines("keyed.txt"):
-        pk, n = line.split()
-        seen[pk].append(int(n))
-    assert sorted(n for ns in seen.values() for n in ns) == list(range(3_000))
-    for pk, ns in seen.items():
-        assert ns == sorted(ns), f"records of {pk} out of order"
+    in_order_per_key(streams.lines("keyed.txt"), len(datas))
 
 
 def _partial_batches(streams) -> list[list[int]]:

@@ -23,6 +23,7 @@ from overcast.queues import client as queues
 from overcast.runtime.config import ACCOUNT_ID, REGION
 from overcast.sources import batching, records
 from overcast.sources.filtering import compile_patterns, sqs_view
+from overcast.sources.tasks import Tasks
 
 log = logging.getLogger("overcast.sources")
 DEFAULT_POLLERS = 5
@@ -36,20 +37,16 @@ class QueuePoller:
         self.invoker = invoker
         self.arn = f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{mapping.source_name}"
         self.filter = compile_patterns(mapping.filters) if mapping.filters else None
-        self.tasks: list[asyncio.Task] = []
+        self.pollers = Tasks()
 
     async def start(self) -> None:
-        count = self.mapping.max_concurrency or DEFAULT_POLLERS
-        self.tasks = [asyncio.create_task(self._poll()) for _ in range(count)]
+        self.pollers.spawn(self._poll() for _ in range(self.mapping.max_concurrency or DEFAULT_POLLERS))
 
     async def stop(self) -> None:
-        for task in self.tasks:
-            task.cancel()
-        await asyncio.gather(*self.tasks, return_exceptions=True)
-        self.tasks = []
+        await self.pollers.cancel()
 
     def failed(self) -> bool:
-        return any(t.done() for t in self.tasks)
+        return self.pollers.failed()
 
     async def _receive(self) -> list:
         m = self.mapping

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from overcast.sources import consumers
 from overcast.sources.driver import BatchDriver
 from overcast.sources.failures import FailureReporter
+from overcast.sources.tasks import Tasks
 
 log = logging.getLogger("overcast.sources")
 
@@ -50,7 +51,7 @@ class ShardRunner:
         self.lanes = [Lane() for _ in range(max(1, mapping.parallelization))]
         self.durable = durable_name(mapping.id, source.shard)
         self.sub = None
-        self.tasks: list[asyncio.Task] = []
+        self.lanes_running = Tasks()
 
     async def start(self) -> None:
         js = self.nc.jetstream()
@@ -60,20 +61,17 @@ class ShardRunner:
         await consumers.resume_push(js, self.source.stream, self.durable, self.source.subject, inbox,
                                     start=self.mapping.starting_position,
                                     start_time=self.mapping.starting_timestamp, max_ack_pending=bound)
-        self.tasks = [asyncio.create_task(self._run_lane(lane)) for lane in self.lanes]
+        self.lanes_running.spawn(self._run_lane(lane) for lane in self.lanes)
 
     async def stop(self) -> None:
         if self.sub is not None:
             await self.sub.unsubscribe()
             self.sub = None
-        for task in self.tasks:
-            task.cancel()
-        await asyncio.gather(*self.tasks, return_exceptions=True)
-        self.tasks = []
+        await self.lanes_running.cancel()
 
     def failed(self) -> bool:
         """A lane died of an error of ours: the manager restarts the runner (it resumes at the checkpoint)."""
-        return any(t.done() for t in self.tasks)
+        return self.lanes_running.failed()
 
     async def lag(self) -> int:
         """Records of the shard this mapping has not finished (0 when caught up)."""
