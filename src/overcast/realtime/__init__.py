@@ -1,0 +1,1 @@
+"""Real time: MQTT topics, topic rules, WebSocket APIs."""
