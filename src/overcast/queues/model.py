@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import orjson
 
@@ -42,11 +42,12 @@ class Message:
     md5_of_message_attributes: str | None = None
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return dict(self.__dict__)  # shallow: nothing shares it (asdict's deep copy cost a hot path)
 
     @classmethod
-    def from_dict(cls, doc: dict) -> Message:
-        return cls(**doc)
+    def from_dict(cls, doc) -> Message:
+        """From its dict (a remote owner's reply), or the Message itself (an owner in this process)."""
+        return doc if isinstance(doc, Message) else cls(**doc)
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,12 @@ class Envelope:
     dedup: str | None = None
 
     def encode(self) -> bytes:
-        return orjson.dumps({k: v for k, v in asdict(self).items() if v not in (None, {}, 0) or k == "sent"})
+        doc = {"id": self.id, "body": self.body, "sent": self.sent, "sender": self.sender}
+        for key in ("attrs", "delay", "group", "dedup"):
+            value = getattr(self, key)
+            if value not in (None, {}, 0):
+                doc[key] = value
+        return orjson.dumps(doc)
 
     @classmethod
     def decode(cls, data: bytes) -> Envelope:

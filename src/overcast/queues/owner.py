@@ -138,7 +138,7 @@ class QueueOwner:
             if got.dead:
                 await self._redrive(got.dead)
             if got.received:
-                return [e.message(s.fifo).to_dict() for e in got.received]
+                return [e.message(s.fifo) for e in got.received]  # orjson writes dataclasses for remote callers
             if time.monotonic() >= deadline:
                 if caught_up:
                     return []
