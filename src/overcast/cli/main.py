@@ -49,15 +49,17 @@ def _parse_limits(values: tuple[str, ...]) -> dict[str, int]:
 @click.option("--control-port", type=int, default=0, show_default=True, help="Control API port; 0 picks a free one.")
 @click.option("--tables", "tables_url", metavar="URL",
               help="Table storage: sqlite:///path or postgresql://... (default: DIR/.overcast/tables.db).")
+@click.option("--insecure", is_flag=True,
+              help="Accept anonymous MQTT and MQTT-over-WebSocket clients, allowed every topic (development only).")
 def dev(stack_dir: Path, port: int, host: str, nats_url: str | None, nats_binary: str | None,
         idle_timeout: float, limit_values: tuple[str, ...], stage: str, control_port: int,
-        tables_url: str | None) -> None:
+        tables_url: str | None, insecure: bool) -> None:
     """Serve STACK_DIR on this machine; code and stack-file edits apply live."""
     from overcast.platform.dev import DevOptions, run_dev
     from overcast.process import run_loop
 
     opts = DevOptions(stack_dir, host, port, nats_url, nats_binary, idle_timeout, _parse_limits(limit_values),
-                      stage, control_port, tables_url)
+                      stage, control_port, tables_url, insecure=insecure)
     try:
         run_loop(run_dev(opts, out=lambda line: click.echo(line, err=not line.startswith("overcast: stack"))))
     except SpecError as exc:
@@ -199,11 +201,12 @@ def schema() -> None:
     click.echo(json.dumps(stack_json_schema(), indent=2, sort_keys=True))
 
 
-from overcast.cli import deploy_cmds, node_cmds, source_cmds  # noqa: E402  (commands register on `main`)
+from overcast.cli import deploy_cmds, node_cmds, source_cmds, thing_cmds  # noqa: E402  (commands register on `main`)
 
 deploy_cmds.register(main)
 node_cmds.register(main)
 source_cmds.register(main)
+thing_cmds.register(main)
 
 if __name__ == "__main__":
     main()

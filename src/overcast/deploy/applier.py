@@ -17,7 +17,7 @@ import uuid
 
 from nats.aio.client import Client
 
-from overcast.deploy import artifacts, messaging, state, tables
+from overcast.deploy import artifacts, messaging, state, tables, things
 from overcast.deploy.errors import BadRequest, DeployFailed, DeployRefused
 from overcast.deploy.planner import CREATE, UPDATE, Plan, plan_deploy
 from overcast.deploy.precheck import precheck
@@ -104,6 +104,7 @@ async def apply(nc: Client, req: dict, storage=None) -> dict:
         else:
             plan.refusals += await tables.check_owners(storage, desired, owner)
     plan.refusals += await messaging.check_owners(nc, desired, owner)
+    plan.refusals += await things.check_owners(nc, desired, owner)
     if not plan.ok:
         raise DeployRefused("deploy refused:\n  " + "\n  ".join(plan.refusals), plan=plan.to_json())
     expect = req.get("expectRevision")
@@ -125,6 +126,7 @@ async def apply(nc: Client, req: dict, storage=None) -> dict:
         done = await tables.apply_actions(storage, plan.actions, desired, (current or {}).get("resources") or {},
                                           owner)
     done += await messaging.apply_actions(nc, plan.actions, desired, (current or {}).get("resources") or {}, owner)
+    done += await things.apply_actions(nc, plan.actions, desired, (current or {}).get("resources") or {}, owner)
     try:
         written = await switch(nc, current, new_state, kv_revision)
     except SwitchFailed as exc:

@@ -15,7 +15,7 @@ import uuid
 
 from nats.aio.client import Client
 
-from overcast.deploy import messaging, state, tables
+from overcast.deploy import messaging, state, tables, things
 from overcast.deploy.applier import route_conflicts
 from overcast.deploy.planner import Plan, plan_deploy
 from overcast.deploy.resources import StoredStack, resolve_imports, resources_of
@@ -65,11 +65,13 @@ async def publish_live(nc: Client, stack: Stack, key=None, storage=None) -> tupl
     elif any(r.kind == tables.TABLE.name for r in resources.values()):
         plan.refusals.append("the stack declares tables but no table storage is configured")
     plan.refusals += await messaging.check_owners(nc, resources, owner)
+    plan.refusals += await things.check_owners(nc, resources, owner)
     if not plan.ok:
         raise LiveRefused("; ".join(plan.refusals))
     if storage is not None:
         await tables.apply_actions(storage, plan.actions, resources, (previous or {}).get("resources") or {}, owner)
     await messaging.apply_actions(nc, plan.actions, resources, (previous or {}).get("resources") or {}, owner)
+    await things.apply_actions(nc, plan.actions, resources, (previous or {}).get("resources") or {}, owner)
     fresh = live_state(stack, plan, resources, spec_model, key)
     same = previous is not None and all(previous.get(k) == fresh.get(k) for k in ("code", "credentials"))
     if same and not plan.changed:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from nats.aio.client import Client
 
 from overcast.compat import keys
-from overcast.deploy import messaging, state, tables, versions
+from overcast.deploy import messaging, state, tables, things, versions
 from overcast.deploy.errors import DeployRefused
 from overcast.deploy.planner import plan_remove
 from overcast.deploy.resources import StoredStack
@@ -49,5 +49,6 @@ async def remove(nc: Client, stage: str, stack: str, delete_data: bool, storage=
         done = await tables.apply_actions(storage, plan.actions, {}, current.get("resources") or {},
                                           f"{stage}.{stack}")
     done += await messaging.apply_actions(nc, plan.actions, {}, current.get("resources") or {}, f"{stage}.{stack}")
+    done += await things.apply_actions(nc, plan.actions, {}, current.get("resources") or {}, f"{stage}.{stack}")
     await state.delete(nc, stage, stack)
     return {"plan": plan.to_json(), "removed": True, "tables": done}

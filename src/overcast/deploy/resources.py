@@ -124,6 +124,7 @@ def resources_of(spec: Any, code: str, stage: str = "dev") -> dict[str, Resource
         out[rid] = Resource(rid, OUTPUT.name, {"value": value})
     out.update(_tables.table_resources(spec))
     out.update(_messaging.messaging_resources(spec, stage))
+    out.update(_things.thing_resources(spec))
     return out
 
 
@@ -259,3 +260,4 @@ def diff_props(old: Mapping, new: Mapping, prefix: str = "") -> list[Change]:
 # resources are used.
 from overcast.deploy import messaging as _messaging  # noqa: E402
 from overcast.deploy import tables as _tables  # noqa: E402
+from overcast.deploy import things as _things  # noqa: E402

@@ -5,6 +5,12 @@ our own console script); ``binary=`` may point at a system one instead. The
 server listens on a random loopback port (``port: -1``) and writes its chosen
 ports to a ports file, which is how we learn the URL without racing for a port.
 The JetStream store lives under the project's ``.overcast/`` directory.
+
+It also listens for MQTT (``mqtt {}``) and MQTT over WebSocket (``websocket {}``, path ``/mqtt``), without TLS
+on the same loopback host. nats-server 2.15 accepts ``port: -1`` there but leaves those ports out of its ports
+file, so they are picked free here (retried if taken meanwhile). Users come from ``auth.conf``, an include file
+in the store (mode 0600, see ``overcast.realtime.things``), which :meth:`EmbeddedNats.write_auth` rewrites and
+:meth:`EmbeddedNats.reload` applies (SIGHUP); the listener blocks are not reloadable and are fixed at start.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from pathlib import Path
 from overcast.errors import EngineError
 from overcast.limits import LIMITS
 from overcast.process import child_of, terminate
+from overcast.realtime.things import ANONYMOUS_USER, PLATFORM_USER, render_authorization
 
 # Large enough for a 6 MB synchronous payload plus its envelope (NATS default is 1 MB).
 MAX_PAYLOAD = LIMITS["engine.max_payload"].value
@@ -45,8 +52,16 @@ def find_binary(explicit: str | None = None) -> str:
                       "or pass --nats-server PATH / --nats URL")
 
 
-def render_config(store: Path, host: str = "127.0.0.1", max_payload: int = MAX_PAYLOAD) -> str:
-    return "\n".join([
+SERVER_NAME = "overcast-embedded"  # MQTT needs a server name; a fixed one keeps the JetStream store stable
+AUTH_FILE = "auth.conf"
+MQTT_WS_PATH = "/mqtt"
+
+
+def render_config(store: Path, host: str = "127.0.0.1", max_payload: int = MAX_PAYLOAD, *,
+                  mqtt_port: int | None = None, ws_port: int | None = None, insecure: bool = False) -> str:
+    """The server's config; with ports, the MQTT and WebSocket listeners and the ``auth.conf`` include."""
+    lines = [
+        f"server_name: {json.dumps(SERVER_NAME)}",
         f"host: {json.dumps(host)}",
         "port: -1",
         f"max_payload: {max_payload}",
@@ -54,26 +69,74 @@ def render_config(store: Path, host: str = "127.0.0.1", max_payload: int = MAX_P
         "jetstream {",
         f"  store_dir: {json.dumps(str(store / 'jetstream'))}",
         "}",
-        "",
-    ])
+    ]
+    if mqtt_port is not None and ws_port is not None:
+        anonymous = f"no_auth_user: {json.dumps(ANONYMOUS_USER)}, " if insecure else ""
+        lines += [
+            f"mqtt {{ {anonymous}host: {json.dumps(host)}, port: {mqtt_port} }}",
+            f"websocket {{ {anonymous}host: {json.dumps(host)}, port: {ws_port}, no_tls: true }}",
+            f"no_auth_user: {json.dumps(PLATFORM_USER)}",
+            f"include {json.dumps(AUTH_FILE)}",
+        ]
+    return "\n".join([*lines, ""])
+
+
+def free_port(host: str) -> int:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically, readable by this user only (mode 0600)."""
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+    os.chmod(tmp, 0o600)
+    tmp.replace(path)
 
 
 class EmbeddedNats:
     """Start, await and stop one ``nats-server`` for a project directory."""
 
     def __init__(self, store: Path, binary: str | None = None, host: str = "127.0.0.1",
-                 max_payload: int = MAX_PAYLOAD) -> None:
+                 max_payload: int = MAX_PAYLOAD, insecure: bool = False) -> None:
         self.store = Path(store).resolve()
         self.max_payload = max_payload
         self.binary = find_binary(binary)
         self.host = host
+        self.insecure = insecure  # an anonymous MQTT user allowed every topic (overcast dev --insecure)
         self.proc: subprocess.Popen | None = None
         self.url: str | None = None
+        self.mqtt_port: int | None = None
+        self.ws_port: int | None = None
 
-    def start(self, timeout: float = 15.0) -> str:
+    @property
+    def mqtt_url(self) -> str | None:
+        return f"mqtt://{self.host}:{self.mqtt_port}" if self.mqtt_port else None
+
+    @property
+    def ws_url(self) -> str | None:
+        """MQTT over WebSocket."""
+        return f"ws://{self.host}:{self.ws_port}{MQTT_WS_PATH}" if self.ws_port else None
+
+    def start(self, timeout: float = 15.0, attempts: int = 3) -> str:
         self.store.mkdir(parents=True, exist_ok=True)
+        write_private(self.store / AUTH_FILE, render_authorization([], self.insecure))
+        for attempt in range(attempts):
+            try:
+                return self._start(timeout)
+            except EngineError as exc:  # a picked port taken meanwhile: pick again
+                if "address already in use" not in str(exc) or attempt == attempts - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _start(self, timeout: float) -> str:
+        self.mqtt_port, self.ws_port = free_port(self.host), free_port(self.host)
         conf = self.store / "nats.conf"
-        conf.write_text(render_config(self.store, self.host, self.max_payload))
+        conf.write_text(render_config(self.store, self.host, self.max_payload, mqtt_port=self.mqtt_port,
+                                      ws_port=self.ws_port, insecure=self.insecure))
         log = open(self.store / "nats.log", "ab")
         try:
             self.proc = subprocess.Popen(
@@ -106,6 +169,31 @@ class EmbeddedNats:
             time.sleep(0.01)
         self.stop()
         raise EngineError(f"nats-server did not become ready within {timeout:.0f} s (log: {self.store / 'nats.log'})")
+
+    def write_auth(self, text: str) -> None:
+        """Replace the users include file (applied by :meth:`reload`)."""
+        write_private(self.store / AUTH_FILE, text)
+
+    def reload(self, timeout: float = 10.0) -> None:
+        """Make the running server read its config again (SIGHUP) and wait until it says it did.
+
+        Raises EngineError with the server's own words when it refused the new config (the old one stays)."""
+        if not self.alive():
+            raise EngineError("the embedded nats-server is not running")
+        log = self.store / "nats.log"
+        offset = log.stat().st_size
+        self.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with open(log, "rb") as fh:
+                fh.seek(offset)
+                for line in fh.read().decode(errors="replace").splitlines():
+                    if "Reloaded server configuration" in line:
+                        return
+                    if "Failed to reload" in line:
+                        raise EngineError(f"nats-server refused its new configuration: {line.split('] ', 1)[-1]}")
+            time.sleep(0.01)
+        raise EngineError(f"nats-server did not confirm a config reload within {timeout:.0f} s (log: {log})")
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None

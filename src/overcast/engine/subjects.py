@@ -114,3 +114,12 @@ def async_invoke(stage: str, stack: str, function: str) -> str:
 LEASES_BUCKET = "overcast_leases"
 # Schedule ticks claimed (one key per schedule and tick time): a tick fires once across nodes.
 TICKS_BUCKET = "overcast_ticks"
+
+
+# WebSocket APIs: connection id -> the gateway holding the socket (KV); each gateway answers
+# @connections calls (send, describe, disconnect) for the sockets it holds on its own subject.
+WS_BUCKET = "overcast_ws"
+
+
+def ws_gateway(node_id: str) -> str:
+    return f"{PREFIX}.ws.gw.{node_id}"

@@ -28,6 +28,7 @@ from overcast.gateway.aws import AwsEndpoints
 from overcast.gateway.events import build_http_event, new_lambda_request_id, new_request_id
 from overcast.gateway.mounts import Target, build_table
 from overcast.gateway.routing import RouteTable
+from overcast.gateway.websocket import WebSockets
 from overcast.platform import nodes
 from overcast.runtime.config import ACCOUNT_ID
 from overcast.spec.routes import DEFAULT
@@ -45,6 +46,7 @@ class Gateway:
         self.aws = AwsEndpoints(tables_url)
         self.default_stage = default_stage
         self.node_id = nodes.new_node_id()
+        self.ws = WebSockets(self.node_id)
         self.nc = None
         self.requester: Requester | None = None
         self.table = RouteTable([])
@@ -57,6 +59,8 @@ class Gateway:
         kind = scope["type"]
         if kind == "http":
             await self._http(scope, receive, send)
+        elif kind == "websocket":
+            await self.ws.handle(scope, receive, send)
         elif kind == "lifespan":
             await lifespan(receive, send, self.start, self.stop)
 
@@ -67,6 +71,7 @@ class Gateway:
         self.requester = Requester(self.nc)
         await self.requester.start()
         await self.aws.start(self.nc)
+        await self.ws.start(self.nc, self.requester)
         self._tasks = [asyncio.create_task(state.watch(self.nc, self._apply)),
                        asyncio.create_task(nodes.heartbeat(self.nc, "gateway", self.node_id))]
 
@@ -89,6 +94,7 @@ class Gateway:
             self.applied[name] = revision
         self.table = self._build_table()
         self.aws.set_grants(grants_of(self.states))
+        self.ws.set_states(self.states, self.default_stage)
 
     def _build_table(self) -> RouteTable:
         return build_table(self.states, self.default_stage)
@@ -100,6 +106,12 @@ class Gateway:
     # -- requests ---------------------------------------------------------------
     async def _http(self, scope, receive, send) -> None:
         request_id = new_request_id()
+        if "/@connections/" in scope["path"]:  # the WebSocket APIs' management API (apigatewaymanagementapi)
+            answer = await self.ws.management(scope, receive, self.aws.keys)
+            if answer is not None:
+                await send({"type": "http.response.start", "status": answer[0], "headers": answer[1]})
+                await send({"type": "http.response.body", "body": answer[2]})
+                return
         target = AwsEndpoints.target(scope)
         if target is not None:  # an AWS SDK call (DynamoDB...), not an HTTP route
             status, headers, body = await self.aws.handle(scope, receive, target, request_id)

@@ -30,6 +30,7 @@ from overcast.errors import EngineError, OvercastError, SpecError
 from overcast.platform import discovery
 from overcast.platform.node import Node, NodeOptions, stop_event
 from overcast.platform.supervisor import Supervisor
+from overcast.realtime.devices import THINGS_FILE, EngineUsers
 from overcast.runtime.config import REGION
 from overcast.spec import load_stack
 from overcast.tables.storage import open_storage
@@ -49,6 +50,7 @@ class DevOptions:
     stage: str = "dev"
     control_port: int = 0
     tables_url: str | None = None  # default: sqlite file in the project's .overcast/
+    insecure: bool = False  # accept anonymous MQTT / MQTT-over-WebSocket clients, allowed every topic
 
 
 class DevLock(OvercastError):
@@ -77,12 +79,12 @@ async def run_dev(opts: DevOptions, out=print) -> None:
                             data_dir=store, idle_timeout=opts.idle_timeout, default_stage=stack.stage,
                             limit_overrides=opts.limit_overrides,
                             tables_url=opts.tables_url or f"sqlite:///{store / 'tables.db'}"), out)
-    nc = storage = None
+    nc = storage = users = None
     written: list[Path] = []
     try:
         url = opts.nats_url
         if url is None:
-            engine = EmbeddedNats(store, opts.nats_binary)
+            engine = EmbeddedNats(store, opts.nats_binary, insecure=opts.insecure)
             url = engine.start()  # from this thread: the engine's death signal is tied to it
         await node.prepare(url)
         nc = await connect(url, "overcast-dev")
@@ -90,19 +92,27 @@ async def run_dev(opts: DevOptions, out=print) -> None:
         storage = open_storage(node.opts.tables_url)
         await storage.open()
         revision, _ = await publish_live(nc, stack, key, storage)
+        if engine is not None:  # the things just deployed can connect once "serving" is printed
+            users = EngineUsers(nc, engine, store / THINGS_FILE, f"{stack.stage}.{stack.spec.stack}")
+            await users.sync()
+            users.start()
         node.start(url)
         await _wait_ready(nc, stack, revision, node.sup, stop)
         if stop.is_set():
             return
         await node.wait_control()
         written = discovery.write(store, node.info(url, project=str(stack.root), stack=stack.spec.stack,
-                                                   credentialsFile=str(credentials)))
+                                                   credentialsFile=str(credentials),
+                                                   **_mqtt_info(engine, store)))
+        _say_mqtt(out, engine, opts, store)  # before "serving": whoever waits for that line has the URLs
         out(f"overcast: stack {stack.spec.stack!r} serving at {node.gateway_url}  (engine {url}; "
             f"control {node.control_url}; Ctrl-C to stop)")
         out(f"overcast: tables {node.opts.tables_url}; AWS SDK credentials {credentials} (profile overcast), "
             f"endpoint {node.gateway_url}")
-        await _follow(nc, stack, node.sup, stop, out, engine, key, storage)
+        await _follow(nc, stack, node.sup, stop, out, engine, key, storage, users)
     finally:
+        if users is not None:
+            await users.stop()
         node.stop()
         if storage is not None:
             await storage.close()
@@ -153,7 +163,25 @@ def _signature(path: Path) -> tuple:
     return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
-async def _follow(nc, stack, sup: Supervisor, stop: asyncio.Event, out, engine, key, storage) -> None:
+def _mqtt_info(engine, store: Path) -> dict:
+    if engine is None:
+        return {}
+    return {"mqtt": engine.mqtt_url, "mqttWebSocket": engine.ws_url, "thingsFile": str(store / THINGS_FILE)}
+
+
+def _say_mqtt(out, engine, opts: DevOptions, store: Path) -> None:
+    if engine is None:
+        if opts.insecure:
+            out("overcast: --insecure has no effect with --nats: that server's operator configures MQTT users")
+        return
+    out(f"overcast: MQTT {engine.mqtt_url}  MQTT over WebSocket {engine.ws_url}  (things' credentials in "
+        f"{store / THINGS_FILE}, or `overcast things credentials NAME`)")
+    if opts.insecure:
+        out("overcast: WARNING: --insecure: ANONYMOUS MQTT AND MQTT-OVER-WEBSOCKET CLIENTS ARE ACCEPTED and may "
+            "publish and subscribe to ANY topic; never use this outside a development machine")
+
+
+async def _follow(nc, stack, sup: Supervisor, stop: asyncio.Event, out, engine, key, storage, users=None) -> None:
     seen = _signature(stack.file)
     while not stop.is_set():
         try:
@@ -182,5 +210,10 @@ async def _follow(nc, stack, sup: Supervisor, stop: asyncio.Event, out, engine, 
             out(f"overcast: {stack.file.name} not applied, still serving the previous revision: {exc.message}")
             continue
         await _wait_ready(nc, fresh, revision, sup, stop)
+        if users is not None:
+            try:
+                await users.sync()
+            except OvercastError as exc:
+                out(f"overcast: MQTT users not updated: {exc.message}")
         out(render_plan(plan, color=sys.stderr.isatty()).rstrip("\n"))
         out(f"overcast: {stack.file.name} applied (revision {revision})")

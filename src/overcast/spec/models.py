@@ -50,8 +50,11 @@ from overcast.spec.rules import (
     module_files,
     rule_error,
 )
+from overcast.spec.rules_spec import RuleName, RuleSpec
 from overcast.spec.streams import StreamKey, StreamSpec
 from overcast.spec.tables import TableSpec
+from overcast.spec.things import ThingName, ThingSpec, check_things
+from overcast.spec.websocket import WebSocketField, WsRouteKey
 
 
 class FunctionSpec(BaseModel):
@@ -76,6 +79,8 @@ class FunctionSpec(BaseModel):
         "unset means unreserved", json_schema_extra={"minimum": 0},
     )
     routes: list[RouteText] = Field(default_factory=list, description="HTTP route keys served by this function")
+    websocket: list[WsRouteKey] = Field(default_factory=list, description="WebSocket API route keys served by "
+                                        "this function: $connect, $disconnect, $default or custom keys")
     events: list[EventSpec] = Field(
         default_factory=list, description="event sources: '- stream: {stream: NAME | table: NAME, ...}', "
         "'- sqs: {queue: NAME, ...}', '- schedule: rate(5 minutes)' (see overcast.spec.events)")
@@ -198,6 +203,14 @@ class StackSpec(BaseModel):
         default_factory=dict, description="Kinesis-compatible streams the stack owns, by logical name")
     queues: dict[QueueKey, QueueSpec] = Field(
         default_factory=dict, description="SQS-compatible queues the stack owns, by logical name")
+    rules: dict[RuleName, RuleSpec] = Field(
+        default_factory=dict, description="AWS IoT topic rules by name: sql, actions, errorAction, enabled "
+        "(see overcast.spec.rules_spec)")
+    things: Annotated[dict[ThingName, ThingSpec], AfterValidator(check_things)] = Field(
+        default_factory=dict, description="MQTT devices by thing name (= MQTT username): publish / subscribe "
+        "topic-filter allow-lists; passwords are issued at deploy (`overcast things credentials NAME`)")
+    websocket: WebSocketField = Field(None, validate_default=True, description="the stack's WebSocket API: "
+                                      "path (default /ws), routeSelectionExpression (default $request.body.action)")
     custom: dict[str, Any] = Field(
         default_factory=dict,
         description="free-form values for references (${self:custom.KEY}); overcast does not read them otherwise",
