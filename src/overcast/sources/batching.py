@@ -14,6 +14,15 @@ RETRY_EXHAUSTED = "RetryAttemptsExhausted"
 AGE_EXCEEDED = "RecordAgeExceeded"
 
 
+def judge_status(status: str) -> str:
+    """How an invocation reply's status counts for a batch: throttling (no environment, no runtime yet) is retried
+    without using an attempt; a rejected request (it can never succeed as sent) counts as a function error, so it
+    ends at the destination instead of looping."""
+    if status == THROTTLED:
+        return THROTTLED
+    return "ok" if status == "ok" else "error"
+
+
 @dataclass(frozen=True)
 class Outcome:
     """One invocation's result: ``kind`` is success, failure (the whole batch), partial (``failed``

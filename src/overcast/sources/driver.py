@@ -17,7 +17,7 @@ import time
 import orjson
 
 from overcast.engine import protocol
-from overcast.sources.batching import record_arrival, record_id
+from overcast.sources.batching import judge_status, record_arrival, record_id
 from overcast.sources.filtering import compile_patterns
 from overcast.sources.plan import StreamBatchPolicy
 
@@ -57,7 +57,7 @@ class BatchDriver:
         msgs = [msg for _, msg in batch]
         plan = self.policy.start([record for record, _ in batch], _now(), id_of=record_id, arrival_of=record_arrival)
         step = plan.first
-        failures: dict = {"first": None, "last": None, "error": None, "reply": None}
+        failures: dict = {"first": None, "last": None, "reply": None}
         pauses = 0
         while True:
             for discard in step.discards:
@@ -70,13 +70,11 @@ class BatchDriver:
             event = self.source.event(step.invoke)
             reply = await self.invoker.invoke(self.mapping.stage, self.mapping.stack, self.mapping.function,
                                               orjson.dumps(event))
-            status = reply.status if reply.status in (protocol.OK, protocol.ERROR) else "throttled"
+            status = judge_status(reply.status)
             if reply.status != protocol.OK:
                 now = time.time()
                 failures["first"] = failures["first"] or now
                 failures["last"], failures["reply"] = now, reply
-                if reply.status == protocol.ERROR:
-                    failures["error"] = reply.payload
             outcome = self.policy.parse_response(status, reply.payload, step.ids)
             if outcome.kind != "success":
                 failures["first"] = failures["first"] or time.time()

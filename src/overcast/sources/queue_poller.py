@@ -89,7 +89,7 @@ class QueuePoller:
                 return
         reply = await self.invoker.invoke(m.stage, m.stack, m.function, orjson.dumps({"Records": entries}))
         ids = [msg.message_id for msg in batch]
-        status = reply.status if reply.status in ("ok", "error") else "throttled"
+        status = batching.judge_status(reply.status)
         outcome = batching.parse_response(status, reply.payload, ids, m.report_failures)
         delete_ids, _ = batching.sqs_result(outcome, ids)
         done = set(delete_ids)
