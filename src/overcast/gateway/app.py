@@ -18,6 +18,7 @@ from nats.errors import TimeoutError as NatsTimeout
 
 from overcast import limits
 from overcast.asgi import lifespan, read_body
+from overcast.compat import iotdata
 from overcast.compat.dynamodb.grants import grants_of
 from overcast.deploy import state
 from overcast.engine import protocol, subjects
@@ -112,6 +113,11 @@ class Gateway:
                 await send({"type": "http.response.start", "status": answer[0], "headers": answer[1]})
                 await send({"type": "http.response.body", "body": answer[2]})
                 return
+        if iotdata.is_request(scope):  # the IoT data-plane Publish API (boto3 "iot-data")
+            status, headers, body = await iotdata.handle(scope, receive, self.nc, self.aws.keys)
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
         target = AwsEndpoints.target(scope)
         if target is not None:  # an AWS SDK call (DynamoDB...), not an HTTP route
             status, headers, body = await self.aws.handle(scope, receive, target, request_id)

@@ -89,7 +89,7 @@ class Node:
         self.sup.start("gateway", "overcast.gateway", ["--nats", url, "--fd", str(gw.fileno()),
                                                        "--default-stage", opts.default_stage, *tables],
                        (gw.fileno(),))
-        self.sup.start("dispatcher", "overcast.sources", ["--nats", url])
+        self.sup.start("dispatcher", "overcast.sources", ["--nats", url, *tables])
         self.sup.start("control", "overcast.control", ["--nats", url, "--fd", str(ctl.fileno()), *tables],
                        (ctl.fileno(),))
         self._socks = [gw, ctl]  # kept open: a restarted child inherits them again

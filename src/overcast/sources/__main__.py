@@ -11,9 +11,10 @@ from overcast.engine.connect import connect
 from overcast.process import run_loop
 
 
-def components(nc) -> list:
+def components(nc, tables_url: str | None = None) -> list:
     """Everything this process runs; each has ``async start()`` and ``async stop()``."""
     from overcast.queues.service import QueueService
+    from overcast.realtime.rules import RuleEngine
     from overcast.sources.async_invoke import AsyncInvoker
     from overcast.sources.invoking import FunctionInvoker
     from overcast.sources.manager import MappingManager, holder_id
@@ -21,12 +22,13 @@ def components(nc) -> list:
 
     invoker = FunctionInvoker(nc)  # started first, stopped last: the others invoke through it
     # queue owners before the mappings that receive from them
-    return [invoker, QueueService(nc, holder=holder_id()), AsyncInvoker(nc, invoker), MappingManager(nc, invoker), Timers(nc, invoker)]
+    return [invoker, QueueService(nc, holder=holder_id()), AsyncInvoker(nc, invoker), MappingManager(nc, invoker), Timers(nc, invoker),
+            RuleEngine(nc, invoker, tables_url)]
 
 
-async def serve(url: str) -> None:
+async def serve(url: str, tables_url: str | None = None) -> None:
     nc = await connect(url, "overcast-dispatcher")
-    parts = components(nc)
+    parts = components(nc, tables_url)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -47,9 +49,10 @@ async def serve(url: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="overcast-dispatcher")
     parser.add_argument("--nats", required=True)
+    parser.add_argument("--tables", help="table storage URL, for topic rules' table actions")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="dispatcher: %(message)s")
-    run_loop(serve(args.nats))
+    run_loop(serve(args.nats, args.tables))
 
 
 if __name__ == "__main__":

@@ -161,6 +161,9 @@ class _Resolver:
             if isinstance(part, str):
                 pieces.append(part)
                 continue
+            if path[:1] == ("rules",) and _rule_template(part):
+                pieces.append(part.text)  # an AWS IoT substitution template, e.g. ${topic(2)}: the rule engine's
+                continue
             try:
                 value = self._value(part)
             except _Cycle as cycle:
@@ -227,3 +230,13 @@ class _Resolver:
         if isinstance(found, ValueProblem):
             raise found
         return found
+
+
+def _rule_template(ref: Ref) -> bool:
+    """Under ``rules:``, ``${...}`` that is not one of the stack file's own reference kinds is an AWS IoT
+    substitution template (``${topic(2)}``, ``${newuuid()}``, ``${temp}``), left for the rule engine."""
+    try:
+        parse_reference(ref)
+    except ReferenceSyntaxError as exc:
+        return exc.message.startswith("unknown reference kind")
+    return False

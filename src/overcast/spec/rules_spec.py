@@ -26,6 +26,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from overcast.realtime import topics
+from overcast.realtime.publish import platform_subject, public_subject
 from overcast.realtime.sql import SqlError, parse
 from overcast.realtime.templates import parse_template
 from overcast.spec.declared import current
@@ -45,11 +46,11 @@ def check_rule_name(value: str) -> str:
 RuleName = Annotated[str, AfterValidator(check_rule_name)]
 
 
-def _template(value: str, what: str) -> str:
+def _template(value: str) -> str:
     try:
         parse_template(value)
     except SqlError as exc:
-        raise rule_error(f"{what}: {exc.message}") from None
+        raise rule_error(exc.message) from None
     return value
 
 
@@ -64,12 +65,12 @@ class RepublishSpec(_Strict):
     @field_validator("topic")
     @classmethod
     def _topic(cls, value: str) -> str:
-        template = parse_template(_template(value, "republish topic"))
+        template = parse_template(_template(value))
         if template.is_literal:
             try:
-                topics.topic_to_subject(value)
+                public_subject(value)
             except topics.TopicError as exc:
-                raise rule_error(f"republish topic: {exc.message}") from None
+                raise rule_error(exc.message) from None
         return value
 
 
@@ -80,7 +81,7 @@ class StreamTarget(_Strict):
     @field_validator("partitionKey")
     @classmethod
     def _key(cls, value: str) -> str:
-        return _template(value, "stream partitionKey")
+        return _template(value)
 
 
 class QueueTarget(_Strict):
@@ -140,9 +141,12 @@ class RuleSpec(_Strict):
     @classmethod
     def _sql(cls, value: str) -> str:
         try:
-            parse(value)
+            statement = parse(value)
         except SqlError as exc:
-            raise rule_error(f"sql: {exc.message}") from None
+            raise rule_error(exc.message) from None
+        if any(platform_subject(s) for s in topics.filter_to_subjects(statement.topic_filter)):
+            raise rule_error(f"the topic filter '{statement.topic_filter}' names reserved topics: topics starting "
+                             "with '$', 'overcast/' or '_INBOX/' carry the platform's own messages")
         return value
 
     @field_validator("actions")
