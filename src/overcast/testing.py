@@ -74,6 +74,23 @@ class Platform:
     def _info(self) -> dict:
         return json.loads((self.stack_dir / ".overcast" / "platform.json").read_text())
 
+    def aws_session(self, region: str = "us-east-1"):
+        """A ``boto3.session.Session`` signing with this platform's issued credentials, for boto3
+        clients of its AWS-compatible endpoints: ``session.client('sqs', endpoint_url=platform.url)``.
+
+        The dev platform writes the credentials to the file named by ``credentialsFile`` in its
+        ``platform.json`` (AWS shared-credentials format, profile ``overcast``).
+        """
+        import configparser
+
+        import boto3
+
+        creds = configparser.ConfigParser()
+        creds.read(self._info()["credentialsFile"])
+        section = creds["overcast"]
+        return boto3.session.Session(aws_access_key_id=section["aws_access_key_id"],
+                                     aws_secret_access_key=section["aws_secret_access_key"], region_name=region)
+
     def deploy(self, *dirs: str | os.PathLike, args: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
         """``overcast deploy DIRS --yes`` against this platform's control API, from another process."""
         return subprocess.run([sys.executable, "-m", "overcast", "deploy", *map(str, dirs), "--yes",

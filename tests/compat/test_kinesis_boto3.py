@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import configparser
 import time
 import uuid
 
-import boto3
 import pytest
 from botocore.config import Config
 
@@ -19,13 +17,7 @@ from tests.conftest import FIXTURES, copy_stack
 def kinesis(tmp_path_factory):
     stack = copy_stack(FIXTURES / "kinesis", tmp_path_factory.mktemp("kinesis") / "kinesis")
     with running_platform(stack) as p:
-        creds = configparser.ConfigParser()
-        creds.read(p._info()["credentialsFile"])
-        section = creds["overcast"]
-        session = boto3.session.Session(aws_access_key_id=section["aws_access_key_id"],
-                                        aws_secret_access_key=section["aws_secret_access_key"],
-                                        region_name="us-east-1")
-        yield session.client("kinesis", endpoint_url=p.url, config=Config(retries={"max_attempts": 1}))
+        yield p.aws_session().client("kinesis", endpoint_url=p.url, config=Config(retries={"max_attempts": 1}))
 
 
 @pytest.fixture

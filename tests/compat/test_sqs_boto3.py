@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import configparser
 import hashlib
 import json
 import uuid
 
-import boto3
 import httpx
 import pytest
 from botocore.config import Config
@@ -26,12 +24,7 @@ def platform(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def sqs(platform):
-    creds = configparser.ConfigParser()
-    creds.read(platform._info()["credentialsFile"])
-    section = creds["overcast"]
-    session = boto3.session.Session(aws_access_key_id=section["aws_access_key_id"],
-                                    aws_secret_access_key=section["aws_secret_access_key"], region_name="us-east-1")
-    return session.client("sqs", endpoint_url=platform.url, config=Config(retries={"max_attempts": 1}))
+    return platform.aws_session().client("sqs", endpoint_url=platform.url, config=Config(retries={"max_attempts": 1}))
 
 
 def new_queue(sqs, suffix="", **attributes):

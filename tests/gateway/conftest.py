@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import configparser
 import uuid
 
-import boto3
 import pytest
 from botocore.config import Config
 
@@ -24,12 +22,7 @@ def dynamo(request, tmp_path_factory):
         args = ("--tables", f"{PG}?schema={schema}")
     request.addfinalizer(lambda: _drop_schema(schema) if request.param == "postgres" else None)
     with running_platform(stack, *args) as p:
-        creds = configparser.ConfigParser()
-        creds.read(p._info()["credentialsFile"])
-        section = creds["overcast"]
-        session = boto3.session.Session(aws_access_key_id=section["aws_access_key_id"],
-                                        aws_secret_access_key=section["aws_secret_access_key"],
-                                        region_name="us-east-1")
+        session = p.aws_session()
         cfg = Config(retries={"max_attempts": 1})
         yield session.client("dynamodb", endpoint_url=p.url, config=cfg), \
             session.resource("dynamodb", endpoint_url=p.url, config=cfg), p

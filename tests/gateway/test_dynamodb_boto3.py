@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import concurrent.futures as cf
-import configparser
 from decimal import Decimal
 
 import boto3
@@ -138,10 +137,8 @@ def test_bad_credentials_are_refused_like_aws(dynamo):
     with pytest.raises(ClientError) as err:
         wrong.list_tables()
     assert err.value.response["Error"]["Code"] == "UnrecognizedClientException"
-    creds = configparser.ConfigParser()
-    creds.read(p._info()["credentialsFile"])
     bad_secret = boto3.client("dynamodb", endpoint_url=p.url, region_name="us-east-1",
-                              aws_access_key_id=creds["overcast"]["aws_access_key_id"],
+                              aws_access_key_id=p.aws_session().get_credentials().access_key,
                               aws_secret_access_key="y" * 40, config=Config(retries={"max_attempts": 1}))
     with pytest.raises(ClientError) as err:
         bad_secret.list_tables()

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import configparser
 import signal
 
-import boto3
 from botocore.config import Config
 
 from overcast.testing import alive, running_platform
@@ -13,12 +11,7 @@ from tests.conftest import FIXTURES, copy_stack
 
 
 def client_for(p):
-    creds = configparser.ConfigParser()
-    creds.read(p._info()["credentialsFile"])
-    return boto3.client("dynamodb", endpoint_url=p.url, region_name="us-east-1",
-                        aws_access_key_id=creds["overcast"]["aws_access_key_id"],
-                        aws_secret_access_key=creds["overcast"]["aws_secret_access_key"],
-                        config=Config(retries={"max_attempts": 1}))
+    return p.aws_session().client("dynamodb", endpoint_url=p.url, config=Config(retries={"max_attempts": 1}))
 
 
 def test_acknowledged_items_are_there_after_kill_9_and_restart(tmp_path):

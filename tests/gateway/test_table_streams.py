@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import configparser
 import os
 import time
 
-import boto3
 import nats
 import orjson
 import pytest
@@ -25,12 +23,8 @@ def platform(tmp_path_factory):
     os.environ["OVERCAST_TTL_SWEEP_S"] = "0.5"
     try:
         with running_platform(stack) as p:
-            creds = configparser.ConfigParser()
-            creds.read(p._info()["credentialsFile"])
-            p.client = boto3.client("dynamodb", endpoint_url=p.url, region_name="us-east-1",
-                                    aws_access_key_id=creds["overcast"]["aws_access_key_id"],
-                                    aws_secret_access_key=creds["overcast"]["aws_secret_access_key"],
-                                    config=Config(retries={"max_attempts": 1}))
+            p.client = p.aws_session().client("dynamodb", endpoint_url=p.url,
+                                              config=Config(retries={"max_attempts": 1}))
             yield p
     finally:
         if old is None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import configparser
 import json
 import os
 import signal
@@ -29,11 +28,7 @@ def platform(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def session(platform):
-    creds = configparser.ConfigParser()
-    creds.read(platform._info()["credentialsFile"])
-    section = creds["overcast"]
-    return boto3.session.Session(aws_access_key_id=section["aws_access_key_id"],
-                                 aws_secret_access_key=section["aws_secret_access_key"], region_name="us-east-1")
+    return platform.aws_session()
 
 
 def management(session, endpoint_url):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import configparser
 import contextlib
 import dataclasses
 import json
@@ -11,7 +10,6 @@ import time
 import uuid
 from pathlib import Path
 
-import boto3
 import nats
 from botocore.config import Config
 
@@ -36,12 +34,8 @@ def rules_platform(tmp_path_factory, name: str):
 
 
 def client(platform, service: str):
-    creds = configparser.ConfigParser()
-    creds.read(platform._info()["credentialsFile"])
-    section = creds["overcast"]
-    return boto3.session.Session(
-        aws_access_key_id=section["aws_access_key_id"], aws_secret_access_key=section["aws_secret_access_key"],
-        region_name="us-east-1").client(service, endpoint_url=platform.url, config=Config(retries={"max_attempts": 1}))
+    return platform.aws_session().client(service, endpoint_url=platform.url,
+                                         config=Config(retries={"max_attempts": 1}))
 
 
 class Inbox:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import configparser
 import json
 import time
 
-import boto3
 import pytest
 from botocore.config import Config
 
@@ -18,12 +16,7 @@ class Served:
     def __init__(self, platform, out) -> None:
         self.platform = platform
         self.out = out
-        creds = configparser.ConfigParser()
-        creds.read(platform._info()["credentialsFile"])
-        section = creds["overcast"]
-        self.session = boto3.session.Session(aws_access_key_id=section["aws_access_key_id"],
-                                             aws_secret_access_key=section["aws_secret_access_key"],
-                                             region_name="us-east-1")
+        self.session = platform.aws_session()
 
     def client(self, service: str):
         return self.session.client(service, endpoint_url=self.platform.url,
