@@ -142,10 +142,7 @@ class AwsEndpoints:
 
 def _more_services(nc) -> list[AwsService]:
     """Services that live on the engine itself (no storage of the gateway's own)."""
-    services: list[AwsService] = []
-    services.append(KinesisEndpoint(nc))
-    services.append(SqsEndpoint(nc))
-    return services
+    return [KinesisEndpoint(nc), SqsEndpoint(nc)]
 
 
 def _base_url(scope) -> str:
