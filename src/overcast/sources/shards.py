@@ -73,10 +73,6 @@ class ShardRunner:
         """A lane died of an error of ours: the manager restarts the runner (it resumes at the checkpoint)."""
         return self.lanes_running.failed()
 
-    async def lag(self) -> int:
-        """Records of the shard this mapping has not finished (0 when caught up)."""
-        return await consumers.pending(self.nc.jetstream(), self.source.stream, self.durable)
-
     async def _on_msg(self, msg) -> None:
         if not msg.reply or msg.headers and msg.headers.get("Status"):
             return  # heartbeats and other status messages

@@ -17,10 +17,6 @@ from overcast.sources.scheduler import Entry, Scheduler
 from overcast.spec.mappings import schedules_of
 
 
-def rule_name(stage: str, stack: str, function: str, index: int) -> str:
-    return f"{stack}-{stage}-{function}-schedule-{index}"[:64]
-
-
 class Timers:
     def __init__(self, nc, invoker) -> None:
         self.nc = nc
@@ -42,8 +38,8 @@ class Timers:
     def _refresh(self) -> None:
         entries, targets = [], {}
         for (stage, stack), state in list(self.invoker.states.items()):
-            for index, sched in enumerate(schedules_of(stage, stack, state["spec"])):
-                arn = f"arn:aws:events:{REGION}:{ACCOUNT_ID}:rule/{rule_name(stage, stack, sched.function, index)}"
+            for sched in schedules_of(stage, stack, state["spec"]):  # ids are EventBridge rule names
+                arn = f"arn:aws:events:{REGION}:{ACCOUNT_ID}:rule/{sched.id}"
                 entries.append(Entry(sched.id, sched.expression, sched.input, sched.enabled, arn))
                 targets[sched.id] = (stage, stack, sched.function)
         self.targets = targets
