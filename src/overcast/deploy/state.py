@@ -19,6 +19,7 @@ from nats.aio.client import Client
 from nats.js.errors import KeyNotFoundError, NoKeysError
 
 from overcast.engine import subjects
+from overcast.engine.connect import live_keys
 
 
 async def _kv(nc: Client):
@@ -65,10 +66,7 @@ async def delete(nc: Client, stage: str, stack: str) -> None:
 async def read_all(nc: Client, stage: str | None = None) -> dict[tuple[str, str], dict]:
     """Every deployed stack's state by (stage, stack), optionally of one stage."""
     kv = await _kv(nc)
-    try:
-        keys = await kv.keys()
-    except NoKeysError:
-        return {}
+    keys = await live_keys(kv)
     out = {}
     for key in keys:
         key_stage, stack = subjects.split_stack_key(key)

@@ -65,3 +65,26 @@ async def bucket(nc: Client, name: str, **config):
         return await js.key_value(name)
     except BucketNotFoundError:
         return await js.create_key_value(KeyValueConfig(bucket=name, **config))
+
+
+async def live_keys(kv) -> list[str]:
+    """The keys of a KV bucket that hold a value, read from the stream's own subject list.
+
+    nats-py's ``kv.keys()`` collects them through a short-lived watcher, which was seen (under load) to end
+    before every key had arrived — a deployed stack missing from a deploy's view of the platform. The
+    stream's subject list is the server's own; a key whose last entry is a delete marker is left out.
+    """
+    from nats.js.errors import KeyNotFoundError
+
+    prefix = f"$KV.{kv._name}."
+    info = await kv._js.stream_info(kv._stream, subjects_filter=f"{prefix}>")
+    out = []
+    for subject in sorted((info.state.subjects or {})):
+        key = subject[len(prefix):]
+        try:
+            entry = await kv.get(key)
+        except KeyNotFoundError:  # deleted or purged
+            continue
+        if entry.value is not None and entry.operation not in ("DEL", "PURGE"):
+            out.append(key)
+    return out

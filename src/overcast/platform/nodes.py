@@ -18,10 +18,9 @@ import uuid
 import orjson
 from nats.aio.client import Client
 from nats.errors import NoRespondersError
-from nats.js.errors import NoKeysError
 
 from overcast.engine import subjects
-from overcast.engine.connect import bucket
+from overcast.engine.connect import bucket, live_keys
 
 NODES_BUCKET = "overcast_nodes"
 TTL_S = 15.0
@@ -56,10 +55,7 @@ async def heartbeat(nc: Client, role: str, node_id: str) -> None:
 async def live(nc: Client, role: str | None = None) -> list[tuple[str, str]]:
     """(role, node id) of every registered process."""
     kv = await _kv(nc)
-    try:
-        keys = await kv.keys()
-    except NoKeysError:
-        return []
+    keys = await live_keys(kv)
     out = []
     for key in keys:
         r, _, node = key.partition(".")

@@ -11,10 +11,10 @@ import time
 import orjson
 from nats.aio.client import Client
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, RetentionPolicy, StorageType, StreamConfig
-from nats.js.errors import BadRequestError, KeyNotFoundError, KeyWrongLastSequenceError, NoKeysError, NotFoundError
+from nats.js.errors import BadRequestError, KeyNotFoundError, KeyWrongLastSequenceError, NotFoundError
 
 from overcast.engine import subjects
-from overcast.engine.connect import bucket
+from overcast.engine.connect import bucket, live_keys
 from overcast.queues import settings
 from overcast.queues.errors import QueueDoesNotExist, QueueError, QueueNameExists
 from overcast.queues.model import QueueInfo
@@ -166,10 +166,7 @@ async def delete_queue(nc: Client, name: str) -> None:
 
 async def list_queues(nc: Client, prefix: str | None = None) -> list[str]:
     kv = await _kv(nc)
-    try:
-        names = await kv.keys()
-    except NoKeysError:
-        return []
+    names = await live_keys(kv)
     return sorted(n for n in names if not prefix or n.startswith(prefix))
 
 

@@ -16,9 +16,9 @@ import secrets
 from pathlib import Path
 
 from nats.aio.client import Client
-from nats.js.errors import KeyNotFoundError, NoKeysError
+from nats.js.errors import KeyNotFoundError
 
-from overcast.engine.connect import bucket
+from overcast.engine.connect import bucket, live_keys
 from overcast.engine.server import write_private
 from overcast.realtime.things import Thing, render_authorization, thing_key
 
@@ -38,10 +38,7 @@ def new_password() -> str:
 
 async def all_things(nc: Client) -> list[Thing]:
     kv = await things_bucket(nc)
-    try:
-        keys = await kv.keys()
-    except NoKeysError:
-        return []
+    keys = await live_keys(kv)
     out = []
     for key in keys:
         try:
