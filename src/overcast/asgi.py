@@ -37,3 +37,14 @@ async def read_body(receive, max_bytes: int) -> bytes | None:
     if size > max_bytes:
         return None
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def header(scope, name: bytes) -> str | None:
+    """The first value of a header of an ASGI request (``name`` lower-case)."""
+    return next((v.decode("latin-1") for k, v in scope["headers"] if k.lower() == name), None)
+
+
+def host_of(scope) -> str:
+    """``host[:port]`` the client reached us at: its Host header, else the listening address."""
+    server = scope.get("server") or ("localhost", None)
+    return header(scope, b"host") or (f"{server[0]}:{server[1]}" if server[1] else server[0])

@@ -16,7 +16,7 @@ from typing import Protocol
 
 import orjson
 
-from overcast.asgi import read_body
+from overcast.asgi import host_of, read_body
 from overcast.compat import sigv4
 from overcast.compat.dynamodb import wire
 from overcast.compat.dynamodb.service import DynamoService
@@ -147,11 +147,7 @@ def _more_services(nc) -> list[AwsService]:
 
 def _base_url(scope) -> str:
     """``scheme://host`` the client reached the gateway at (SQS answers with queue URLs under it)."""
-    host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), None)
-    if not host:
-        server = scope.get("server") or ("localhost", 80)
-        host = f"{server[0]}:{server[1]}"
-    return f"{scope.get('scheme', 'http')}://{host}"
+    return f"{scope.get('scheme', 'http')}://{host_of(scope)}"
 
 
 def _serialization() -> OvercastError:

@@ -15,6 +15,7 @@ import logging
 import time
 
 from overcast import limits
+from overcast.asgi import header
 from overcast.gateway.connections import (
     GoneException,
     PayloadTooLargeException,
@@ -30,7 +31,6 @@ from overcast.gateway.wsevents import (
     disconnect_event,
     disconnect_reason,
     error_frame,
-    header,
     message_event,
     origin_of,
     select_route,

@@ -15,10 +15,11 @@ from urllib.parse import unquote
 
 import orjson
 
+from overcast.asgi import host_of
 from overcast.gateway.events import format_request_time
 from overcast.spec.websocket import DEFAULT
 
-__all__ = ["Origin", "origin_of", "header", "canonical_header", "connect_event", "message_event", "disconnect_event", "select_route", "disconnect_reason",
+__all__ = ["Origin", "origin_of", "canonical_header", "connect_event", "message_event", "disconnect_event", "select_route", "disconnect_reason",
            "error_frame"]
 
 
@@ -34,16 +35,9 @@ class Origin:
     api_id: str
 
 
-def header(scope, name: bytes) -> str | None:
-    """The first value of a header of an ASGI request (``name`` lower-case)."""
-    return next((v.decode("latin-1") for k, v in scope["headers"] if k.lower() == name), None)
-
-
 def origin_of(scope, connection_id: str, now_ms: int, stage: str, api_id: str) -> Origin:
     """A new connection's origin, from its ASGI upgrade request."""
-    server = scope.get("server") or ("localhost", None)
-    domain = header(scope, b"host") or (f"{server[0]}:{server[1]}" if server[1] else server[0])
-    return Origin(connection_id, now_ms, (scope.get("client") or ("127.0.0.1", 0))[0], domain, stage, api_id)
+    return Origin(connection_id, now_ms, (scope.get("client") or ("127.0.0.1", 0))[0], host_of(scope), stage, api_id)
 
 
 def _context(origin: Origin, route_key: str, event_type: str, request_id: str, now_ms: int,
