@@ -26,6 +26,9 @@ import orjson
 from overcast.deploy.state import read_all
 from overcast.errors import OvercastError
 from overcast.platform.client import resolve
+from overcast.queues.settings import Settings
+from overcast.runtime.config import ACCOUNT_ID, REGION
+from overcast.sources import records
 from overcast.spec.mappings import async_config_of, mappings_of
 
 REDRIVE_VISIBILITY_S = 60
@@ -73,9 +76,8 @@ async def dlq_list(nc, stage: str | None = None) -> list[dict]:
                     info = await store.get_queue(nc, m.source_name)
                 except OvercastError:
                     continue
-                policy = info.attributes.get("RedrivePolicy")
-                if policy:
-                    name = orjson.loads(policy)["deadLetterTargetArn"].rsplit(":", 1)[1]
+                name = Settings.of(info.name, info.attributes).dlq
+                if name is not None:
                     feeds.setdefault(name, set()).add(f"queue:{m.source_name} (redrive)")
             elif (name := _queue_of(m.on_failure)) is not None:
                 feeds.setdefault(name, set()).add(f"{stack}.{m.function} <- {m.source}:{m.source_name}")
@@ -142,8 +144,7 @@ async def _source_queues(nc, dlq: str) -> list[str]:
             info = await store.get_queue(nc, name)
         except OvercastError:
             continue
-        policy = info.attributes.get("RedrivePolicy")
-        if policy and orjson.loads(policy).get("deadLetterTargetArn", "").rsplit(":", 1)[-1] == dlq:
+        if Settings.of(info.name, info.attributes).dlq == dlq:
             out.append(name)
     return out
 
@@ -160,8 +161,7 @@ async def _send_on(nc, entry: Entry, message, to: str | None, stage: str, dlq: s
         elif entry.kind == "async":
             event = entry.raw["requestPayload"]
         else:
-            event = {"Records": [{"messageId": message.message_id, "body": message.body,
-                                  "attributes": message.attributes, "eventSource": "aws:sqs"}]}
+            event = records.sqs_event([message], f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{dlq}", REGION)
         await enqueue(nc, stage, stack, fname, orjson.dumps(event))
         return f"{stack}.{fname} (async)"
     if entry.kind == "stream":

@@ -16,7 +16,6 @@ import time
 
 import orjson
 
-from overcast.engine import protocol
 from overcast.sources.batching import judge_status, record_arrival, record_id
 from overcast.sources.filtering import compile_patterns
 from overcast.sources.plan import StreamBatchPolicy
@@ -70,17 +69,11 @@ class BatchDriver:
             event = self.source.event(step.invoke)
             reply = await self.invoker.invoke(self.mapping.stage, self.mapping.stack, self.mapping.function,
                                               orjson.dumps(event))
-            status = judge_status(reply.status)
-            if reply.status != protocol.OK:
+            outcome = self.policy.parse_response(judge_status(reply.status), reply.payload, step.ids)
+            if outcome.kind != "success":  # every reply that is not "ok", and an "ok" reporting failures
                 now = time.time()
                 failures["first"] = failures["first"] or now
                 failures["last"], failures["reply"] = now, reply
-            outcome = self.policy.parse_response(status, reply.payload, step.ids)
-            if outcome.kind != "success":
-                failures["first"] = failures["first"] or time.time()
-                failures["last"] = time.time()
-                if outcome.kind != "throttled" and reply.status == protocol.OK:
-                    failures["reply"] = reply
                 pauses += 1
                 if outcome.kind == "throttled":
                     await asyncio.sleep(THROTTLE_PAUSE_S[min(pauses, len(THROTTLE_PAUSE_S)) - 1])
