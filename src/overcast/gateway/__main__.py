@@ -13,6 +13,7 @@ import socket
 import uvicorn
 
 from overcast.gateway.app import Gateway
+from overcast.gateway.wsframes import FrameLimitedProtocol
 from overcast.process import run_loop
 
 
@@ -26,7 +27,9 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="gateway: %(message)s")
     sock = socket.socket(fileno=args.fd)
     # We are the edge: no proxy-header rewriting, and no "server: uvicorn" header (API Gateway sends none).
+    # WebSockets: uvicorn's websockets-sansio protocol, plus API Gateway's 32 KB frame limit (wsframes).
     config = uvicorn.Config(Gateway(args.nats, args.default_stage, args.tables), http="httptools", loop="none", lifespan="on",
+                            ws=FrameLimitedProtocol,
                             access_log=False, log_level="warning", timeout_graceful_shutdown=30,
                             proxy_headers=False, server_header=False)
     server = uvicorn.Server(config)
