@@ -103,6 +103,12 @@ _DECLARED: tuple[Limit, ...] = (
         "Lambda: reserved concurrency (at most the account's concurrency)",
         http_status=429, aws_error="TooManyRequestsException",
     ),
+    Limit(
+        "lambda.concurrent_inits", "environments of one function starting at once on a node (more callers wait "
+        "for the first environment free, warm or new)", max(2, os.cpu_count() or 2), "environments", "soft",
+        "function", "none: Lambda scales by up to 1,000 environments per 10 s per function; on one node, starting "
+        "more processes at once than it has cores only slows every start",
+    ),
     # Kinesis-compatible streams
     Limit(
         "kinesis.record_size", "one stream record (data + partition key)", 1 * MB, "bytes", "hard", "invocation",

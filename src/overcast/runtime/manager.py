@@ -3,8 +3,9 @@
 It watches the desired-state bucket and reconciles: a pool and a queue-group
 subscription per function, renewed when the function's configuration or code
 changes, removed when the function goes. Requests are admitted synchronously in
-the subscription callback (warm environment, new environment, or throttle) and
-then run in their own task, so one slow call never holds up another.
+the subscription callback (a warm environment, a wait for the first free one, or
+throttle: see ``pool``) and then run in their own task, so one slow call never
+holds up another.
 """
 
 from __future__ import annotations
@@ -211,6 +212,7 @@ class Manager:
 
     async def _status(self, msg) -> None:
         pools = {".".join(k): {"environments": len(p.envs), "idle": len(p.idle), "active": p.active,
-                               "generation": p.generation} for k, p in self.pools.items()}
+                               "starting": p.starting, "waiting": p.waiters(), "generation": p.generation}
+                 for k, p in self.pools.items()}
         await msg.respond(orjson.dumps({"role": "runtime", "node": self.node_id, "stacks": self.applied,
                                         "pools": pools}))
