@@ -3,8 +3,9 @@
 Every action gets the SELECT result as bytes (JSON, or a binary payload passed through by ``SELECT *``):
 
 ==========  =====================================================================================
-function    asynchronous invocation (``async_invoke.enqueue``): the function's retries, maximum
-            event age and destinations apply, as for AWS IoT's Lambda action; needs JSON
+function    asynchronous invocation, its first attempt made at once (``async_first``), else stored
+            (``async_invoke.enqueue``): the function's retries, maximum event age and destinations
+            apply, as for AWS IoT's Lambda action; needs JSON
 republish   :func:`overcast.realtime.publish.publish` on the rendered topic, at the action's QoS
 stream      ``put_record`` with the rendered partition key
 queue       ``queues.client.send``; the body is the result as UTF-8 text, or base64 with ``useBase64``
@@ -53,12 +54,14 @@ class Incoming:
 
 class ActionRunner:
     """Runs actions for the rule engine: ``nc`` the engine, ``invoker`` the dispatcher's view of deployed
-    functions, ``dynamo`` the DynamoDB service on the dispatcher's table storage (None: no tables)."""
+    functions, ``dynamo`` the DynamoDB service on the dispatcher's table storage (None: no tables),
+    ``submit`` the dispatcher's ``FirstAttempts.submit`` (None: every invocation is stored first)."""
 
-    def __init__(self, nc, invoker, dynamo=None) -> None:
+    def __init__(self, nc, invoker, dynamo=None, submit=None) -> None:
         self.nc = nc
         self.invoker = invoker
         self.dynamo = dynamo
+        self.submit = submit
 
     def resource(self, rule: Rule, action: Action) -> str:
         if action.kind == "function":
@@ -87,7 +90,10 @@ class ActionRunner:
                                "encode(*, 'base64') AS data instead", self.resource(rule, action))
         if self.invoker.function(rule.stage, stack, fn) is None:
             raise ActionFailed(f"Function not found: {self.resource(rule, action)}", self.resource(rule, action))
-        await enqueue(self.nc, rule.stage, stack, fn, result)
+        if self.submit is not None:
+            await self.submit(rule.stage, stack, fn, result)
+        else:
+            await enqueue(self.nc, rule.stage, stack, fn, result)
 
     async def _republish(self, rule: Rule, action: Action, result: bytes, msg: Incoming) -> None:
         from overcast.realtime.publish import publish

@@ -32,12 +32,12 @@ NO_CLIENT = "n/a"
 
 
 class RuleEngine:
-    def __init__(self, nc, invoker, tables_url: str | None = None) -> None:
+    def __init__(self, nc, invoker, tables_url: str | None = None, submit=None) -> None:
         self.nc = nc
         self.invoker = invoker
         self.tables_url = tables_url
         self.storage = None
-        self.runner = ActionRunner(nc, invoker)
+        self.runner = ActionRunner(nc, invoker, submit=submit)
         self.running: dict[str, tuple[ruleset.Rule, list]] = {}  # rule id -> (rule, subscriptions)
         self._lock = asyncio.Lock()
 

@@ -15,15 +15,18 @@ def components(nc, tables_url: str | None = None) -> list:
     """Everything this process runs; each has ``async start()`` and ``async stop()``."""
     from overcast.queues.service import QueueService
     from overcast.realtime.rules import RuleEngine
+    from overcast.sources.async_first import FirstAttempts
     from overcast.sources.async_invoke import AsyncInvoker
     from overcast.sources.invoking import FunctionInvoker
     from overcast.sources.manager import MappingManager, holder_id
     from overcast.sources.timers import Timers
 
     invoker = FunctionInvoker(nc)  # started first, stopped last: the others invoke through it
+    asyncer = AsyncInvoker(nc, invoker)
+    first = FirstAttempts(asyncer)  # rules' function actions; stopped before the stored path it falls back on
     # queue owners before the mappings that receive from them
-    return [invoker, QueueService(nc, holder=holder_id()), AsyncInvoker(nc, invoker), MappingManager(nc, invoker), Timers(nc, invoker),
-            RuleEngine(nc, invoker, tables_url)]
+    return [invoker, QueueService(nc, holder=holder_id()), asyncer, first, MappingManager(nc, invoker),
+            Timers(nc, invoker), RuleEngine(nc, invoker, tables_url, submit=first.submit)]
 
 
 async def serve(url: str, tables_url: str | None = None) -> None:

@@ -30,6 +30,7 @@ from overcast.sources.async_settings import (
     THROTTLE_MAX_S,
     event_headers,
     event_origin,
+    event_progress,
     retry_delays,
     settings_for,
     throttle_pause,
@@ -47,19 +48,22 @@ HEARTBEAT_S = 15.0
 STOP_GRACE_S = 5.0
 
 async def enqueue(nc, stage: str, stack: str, fn: str, payload: bytes, *, request_id: str | None = None,
-                  enqueued_at: float | None = None) -> str:
+                  enqueued_at: float | None = None, attempts_made: int = 0, not_before: float | None = None) -> str:
     """Store an asynchronous invocation of ``stack.fn``; returns its request id once JetStream has it.
 
     ``enqueued_at`` (epoch seconds) is when the event was first accepted, when it is re-enqueued from
     elsewhere; it is what ``maximumEventAge`` counts from. The request id doubles as JetStream's
-    message id, so enqueueing the same request twice within the duplicate window stores it once."""
+    message id, so enqueueing the same request twice within the duplicate window stores it once.
+    ``attempts_made`` and ``not_before`` (epoch seconds) store an event whose first attempts were
+    made elsewhere (``async_first``), with its next attempt due then."""
     lim = limits.LIMITS["lambda.async_payload"]
     if len(payload) > lim.value:
         raise LimitExceeded(lim, len(payload))
     rid = request_id or str(uuid.uuid4())
     at = time.time() if enqueued_at is None else enqueued_at
     try:
-        await nc.jetstream().publish(subjects.async_invoke(stage, stack, fn), payload, headers=event_headers(rid, at),
+        await nc.jetstream().publish(subjects.async_invoke(stage, stack, fn), payload,
+                                     headers=event_headers(rid, at, attempts_made, not_before),
                                      stream=subjects.ASYNC_STREAM)
     except NoStreamResponseError:
         raise EngineError(f"the engine has no {subjects.ASYNC_STREAM} stream: is the platform running?") from None
@@ -145,7 +149,10 @@ class AsyncInvoker:
         _, _, stage, stack, fn = msg.subject.split(".", 4)
         meta = msg.metadata
         rid, enqueued = event_origin(msg.headers, meta.sequence.stream, time.time())
-        attempt = meta.num_delivered
+        attempt, wait = event_progress(msg.headers, meta.num_delivered, time.time())
+        if attempt is None:  # stored after a failed first attempt: this delivery only waits for the retry
+            await msg.nak(delay=wait or None)
+            return
         if self.invoker.function(stage, stack, fn) is None:  # removed: there is nowhere to report to either
             log.warning("dropping async invocation %s of %s.%s.%s: function not deployed", rid, stage, stack, fn)
             await msg.ack()
@@ -171,6 +178,12 @@ class AsyncInvoker:
                 return
             condition, count = dest.RETRIES_EXHAUSTED, attempt  # also: rejected, never worth retrying
             break
+        await self.conclude(stage, stack, fn, rid, msg.data, settings, condition, count, reply)
+        await msg.ack()
+
+    async def conclude(self, stage: str, stack: str, fn: str, rid: str, payload: bytes, settings,
+                       condition: str, count: int, reply: protocol.Reply | None) -> None:
+        """An event is over (``condition`` after ``count`` attempts): log a failure, deliver its record."""
         target = settings.target(condition)
         if condition != dest.SUCCESS:
             log.warning("async invocation %s of %s.%s.%s failed: %s after %d attempt(s)", rid, stage, stack, fn,
@@ -179,9 +192,8 @@ class AsyncInvoker:
             version = self.invoker.version(stage, stack, fn) or "$LATEST"
             record = dest.invocation_record(
                 request_id=rid, function_arn=self.invoker.arn(stage, stack, fn), version=version,
-                condition=condition, invoke_count=count, request_payload=msg.data, reply=reply)
+                condition=condition, invoke_count=count, request_payload=payload, reply=reply)
             await self._deliver(target, record, stage, settings.max_age)
-        await msg.ack()
 
     async def _deliver(self, target: str, record: dict, stage: str, patience: float) -> None:
         """Deliver, retrying transient trouble for up to ``patience`` seconds (the event's own budget)."""

@@ -36,11 +36,37 @@ THROTTLE_FIRST_S, THROTTLE_MAX_S = 1.0, 300.0
 
 H_REQUEST_ID = "Overcast-Request-Id"
 H_ENQUEUED_AT = "Overcast-Enqueued-At"  # epoch milliseconds
+# An event stored after attempts made elsewhere (a first attempt made at once, ``async_first``): how many,
+# and when the next one is due (epoch milliseconds). Its first delivery only waits for that time.
+H_ATTEMPTS = "Overcast-Attempts-Made"
+H_NOT_BEFORE = "Overcast-Not-Before"
 
 
-def event_headers(request_id: str, enqueued_at: float) -> dict[str, str]:
+def event_headers(request_id: str, enqueued_at: float, attempts_made: int = 0,
+                  not_before: float | None = None) -> dict[str, str]:
     """Headers of a stored event; the request id doubles as JetStream's message id (deduplication)."""
-    return {"Nats-Msg-Id": request_id, H_REQUEST_ID: request_id, H_ENQUEUED_AT: str(int(enqueued_at * 1000))}
+    out = {"Nats-Msg-Id": request_id, H_REQUEST_ID: request_id, H_ENQUEUED_AT: str(int(enqueued_at * 1000))}
+    if attempts_made:
+        out[H_ATTEMPTS] = str(attempts_made)
+    if not_before is not None:
+        out[H_NOT_BEFORE] = str(int(not_before * 1000))
+    return out
+
+
+def event_progress(headers: dict | None, delivery: int, now: float) -> tuple[int | None, float]:
+    """``(attempt number, 0.0)`` for delivery ``delivery`` (from 1) of a stored event, or ``(None, wait)``
+    when this delivery is only the wait before a retry that is due ``wait`` seconds from ``now``.
+
+    A plain event's attempt is its delivery count. One stored after ``n`` attempts with a due time spends
+    its first delivery waiting (``nak`` with the remaining delay), so its delivery ``d`` is attempt
+    ``n + d - 1``; a crash redelivers, and that counts as an attempt, as for plain events."""
+    headers = headers or {}
+    made = int(headers.get(H_ATTEMPTS, 0) or 0)
+    if H_NOT_BEFORE not in headers:
+        return made + delivery, 0.0
+    if delivery == 1:
+        return None, max(0.0, int(headers[H_NOT_BEFORE]) / 1000 - now)
+    return made + delivery - 1, 0.0
 
 
 def event_origin(headers: dict | None, sequence: int, now: float) -> tuple[str, float]:
