@@ -125,6 +125,8 @@ def resources_of(spec: Any, code: str, stage: str = "dev") -> dict[str, Resource
     out.update(_tables.table_resources(spec))
     out.update(_messaging.messaging_resources(spec, stage))
     out.update(_things.thing_resources(spec))
+    out.update(_realtime.rule_resources(spec))
+    out.update(_realtime.websocket_resources(spec))
     return out
 
 
@@ -256,8 +258,9 @@ def diff_props(old: Mapping, new: Mapping, prefix: str = "") -> list[Change]:
     return changes
 
 
-# The table, stream and queue kinds live with their storage code; importing them here registers them whenever
-# resources are used.
+# The other kinds (tables, streams, queues, things, rules, WebSocket APIs) live in their own modules; importing
+# them here registers them whenever resources are used.
 from overcast.deploy import messaging as _messaging  # noqa: E402
+from overcast.deploy import realtime_kinds as _realtime  # noqa: E402
 from overcast.deploy import tables as _tables  # noqa: E402
 from overcast.deploy import things as _things  # noqa: E402
