@@ -19,7 +19,7 @@ import sys
 import time
 import traceback
 
-from overcast.runtime import frames
+from overcast.runtime import frames, preload
 from overcast.runtime.context import LambdaContext
 from overcast.runtime.loader import InitError, install_fresh_imports, load_handler
 
@@ -92,6 +92,7 @@ def run(channel_fd: int, log_fd: int, config: dict) -> None:
     sys.path.insert(0, root)
     if config.get("deps"):  # the stack's own requirements win over anything the platform installed
         sys.path.insert(1, config["deps"])
+    preload.forget_shadowed([root, config.get("deps") or ""])  # so do its own copies of boto3 & co.
     install_fresh_imports(root)
     _setup_logging()
     sock = socket.socket(fileno=channel_fd)

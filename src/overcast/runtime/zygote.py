@@ -28,7 +28,7 @@ import urllib.parse  # noqa: F401
 import uuid  # noqa: F401
 
 from overcast.process import die_with_parent
-from overcast.runtime import worker
+from overcast.runtime import preload, worker
 
 MAX_MESSAGE = 1 << 20
 
@@ -86,4 +86,5 @@ def serve(ctrl_fd: int) -> None:
 
 
 if __name__ == "__main__":
+    preload.preload()  # boto3 & co. once here, not in every environment (runtime/preload.py)
     serve(int(sys.argv[1]))
