@@ -42,14 +42,23 @@ def test_a_functions_own_boto3_wins_over_the_preloaded_one(tmp_path):
     assert got["botocore"] == importlib.import_module("botocore").__file__  # not vendored: still preloaded
 
 
-def test_forget_shadowed_drops_a_dependency_and_its_users(tmp_path, monkeypatch):
+def test_forget_shadowed_drops_every_preloaded_package_when_one_is_the_functions_own(tmp_path, monkeypatch):
     import boto3  # noqa: F401 - loaded, as in the zygote
 
-    (tmp_path / "urllib3").mkdir()
+    monkeypatch.setattr(preload, "PRELOADED", ("boto3", "botocore", "dateutil", "six", "urllib3"))
+    (tmp_path / "six.py").write_text("")  # a pinned six in the function's dependencies
     monkeypatch.setattr(sys, "modules", dict(sys.modules))  # restored after the test
-    assert preload.shadowed([str(tmp_path)]) == ["urllib3"]
-    dropped = preload.forget_shadowed([str(tmp_path), ""])
-    assert dropped == ["boto3", "botocore", "s3transfer", "urllib3"]
-    assert not any(m.partition(".")[0] in dropped for m in sys.modules)
-    assert "jmespath" in sys.modules  # not shadowed, nothing it depends on changed
+    assert preload.shadowed([str(tmp_path), ""]) == ["six"]
+    assert preload.forget_shadowed([str(tmp_path), ""]) == ["boto3", "botocore", "dateutil", "six", "urllib3"]
+    assert not any(m.partition(".")[0] in preload.PRELOADED for m in sys.modules)
+    assert "json" in sys.modules  # the standard library stays
     assert preload.forget_shadowed([str(tmp_path / "nothing-here")]) == []
+
+
+def test_the_zygote_preloads_boto3_and_what_it_imports():
+    import subprocess
+
+    out = subprocess.run([sys.executable, "-c", "from overcast.runtime import preload; print(*preload.preload())"],
+                         capture_output=True, text=True, check=True).stdout.split()
+    assert {"boto3", "botocore", "urllib3", "six"} <= set(out)
+    assert not set(out) & set(sys.stdlib_module_names)

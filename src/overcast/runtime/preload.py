@@ -1,11 +1,12 @@
 """Libraries the zygote imports once, so that every environment it forks starts with them loaded.
 
-boto3 is part of AWS's Python runtime, and importing it (botocore, urllib3, dateutil, ...) is most of a
+boto3 is part of AWS's Python runtime, and importing it (botocore, urllib3, dateutil, six, ...) is most of a
 typical handler's cold start: a few hundred milliseconds of CPU per environment, paid once in the zygote
-instead. A function may bring its own copy (in its code or its ``requirements.txt``): its copy wins, as in
-Lambda, where the task root and layers come before the runtime's — :func:`forget_shadowed` drops the
-preloaded package from the forked environment before the handler is imported, so the function's copy is
-what ``import boto3`` finds.
+instead. A function may bring its own copy of any of these packages (in its code or its
+``requirements.txt``): its copy wins, as in Lambda, where the task root and layers come before the runtime's.
+:func:`forget_shadowed` then drops every preloaded package from the forked environment before the handler is
+imported (all of them: they import one another), so the function imports its own copies and the platform's
+for the rest, as it would without the zygote's help.
 """
 
 from __future__ import annotations
@@ -17,33 +18,32 @@ import sys
 
 log = logging.getLogger("overcast.runtime")
 
-# Top-level packages loaded by the zygote, in import order (boto3 imports the rest).
-PACKAGES = ("urllib3", "jmespath", "dateutil", "botocore", "s3transfer", "boto3")
-# Modules imported on a client's first creation or call, not by ``import boto3`` itself.
-MODULES = ("boto3.session", "botocore.session", "botocore.client", "botocore.endpoint", "botocore.auth",
+# What the zygote imports (boto3 imports most of the rest), then what a client's creation and first call import.
+MODULES = ("boto3", "boto3.session", "botocore.session", "botocore.client", "botocore.endpoint", "botocore.auth",
            "botocore.httpsession", "botocore.parsers", "botocore.serialize", "botocore.retries.standard",
            "botocore.credentials", "botocore.regions", "botocore.handlers")
+PRELOADED: tuple[str, ...] = ()
+"""Top-level packages :func:`preload` brought into this process (none of the standard library)."""
 
 
-def preload() -> list[str]:
-    """Import :data:`PACKAGES` and :data:`MODULES` where installed; the names that loaded."""
-    loaded = []
-    for name in (*PACKAGES, *MODULES):
+def preload() -> tuple[str, ...]:
+    """Import :data:`MODULES` where installed; sets and returns :data:`PRELOADED`."""
+    global PRELOADED
+    before = {name.partition(".")[0] for name in sys.modules}
+    for name in MODULES:
         try:
             importlib.import_module(name)
         except Exception as exc:  # not installed or broken: environments import it themselves, or fail there
             log.debug("not preloading %s: %s", name, exc)
-            continue
-        loaded.append(name)
-    return loaded
+    tops = {name.partition(".")[0] for name in sys.modules} - before
+    PRELOADED = tuple(sorted(n for n in tops if n not in sys.stdlib_module_names and not n.startswith("_")))
+    return PRELOADED
 
 
 def shadowed(paths: list[str]) -> list[str]:
     """The preloaded packages a function provides itself in one of ``paths`` (its code, its dependencies)."""
     out = []
-    for name in PACKAGES:
-        if name not in sys.modules:
-            continue
+    for name in PRELOADED:
         for path in paths:
             if path and (os.path.isdir(os.path.join(path, name)) or os.path.isfile(os.path.join(path, name + ".py"))):
                 out.append(name)
@@ -52,14 +52,12 @@ def shadowed(paths: list[str]) -> list[str]:
 
 
 def forget_shadowed(paths: list[str]) -> list[str]:
-    """Drop the preloaded packages ``paths`` provide (and, with boto3 or botocore, every package that depends
-    on them) from this process's modules, so the function's own copies are imported; returns what was dropped."""
-    names = shadowed(paths)
-    if not names:
+    """When ``paths`` provide any preloaded package, drop every preloaded package from this process's modules
+    (they import one another, so none may keep a reference to a replaced one); returns what was dropped."""
+    if not shadowed(paths):
         return []
-    if set(names) & {"botocore", "urllib3", "jmespath", "dateutil"}:  # a dependency changes: so do its users
-        names = sorted(set(names) | {"botocore", "s3transfer", "boto3"})
+    dropped = set(PRELOADED)
     for mod in list(sys.modules):
-        if mod.partition(".")[0] in names:
+        if mod.partition(".")[0] in dropped:
             del sys.modules[mod]
-    return names
+    return sorted(dropped)
