@@ -127,6 +127,9 @@ def resources_of(spec: Any, code: str, stage: str = "dev") -> dict[str, Resource
     out.update(_things.thing_resources(spec))
     out.update(_realtime.rule_resources(spec))
     out.update(_realtime.websocket_resources(spec))
+    out.update(_events.mapping_resources(spec))
+    out.update(_events.schedule_resources(spec, stage))
+    out.update(_events.async_resources(spec))
     return out
 
 
@@ -258,8 +261,9 @@ def diff_props(old: Mapping, new: Mapping, prefix: str = "") -> list[Change]:
     return changes
 
 
-# The other kinds (tables, streams, queues, things, rules, WebSocket APIs) live in their own modules; importing
-# them here registers them whenever resources are used.
+# The other kinds (tables, streams, queues, things, rules, WebSocket APIs, event sources) live in their own
+# modules; importing them here registers them whenever resources are used.
+from overcast.deploy import event_kinds as _events  # noqa: E402
 from overcast.deploy import messaging as _messaging  # noqa: E402
 from overcast.deploy import realtime_kinds as _realtime  # noqa: E402
 from overcast.deploy import tables as _tables  # noqa: E402
