@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timezone
 
 import orjson
 
-from overcast import limits
-from overcast.runtime.config import FunctionConfig, functions_of, new_log_stream
+from overcast.runtime import calls
+from overcast.runtime.config import FunctionConfig, functions_of
 from overcast.runtime.deps import DepsError
-from overcast.runtime.environment import Environment, EnvironmentDied
+from overcast.runtime.environment import Environment
 from overcast.runtime.forkserver import ForkServer
-from overcast.runtime.pool import INIT_TIMEOUT_S
 
 log = logging.getLogger("overcast.runtime")
 
@@ -46,14 +44,8 @@ async def trial(forkserver: ForkServer, configs: list[FunctionConfig], register)
 
 async def _one(forkserver: ForkServer, cfg: FunctionConfig, register) -> dict:
     env = Environment(generation=-1)
-    stream = new_log_stream(cfg.version, datetime.now(timezone.utc).strftime("%Y/%m/%d"))
-    config = cfg.worker_config(stream, limits.LIMITS["lambda.sync_response_payload"].value)
     try:
-        error = await asyncio.wait_for(env.spawn(forkserver, config, register), INIT_TIMEOUT_S)
-    except asyncio.TimeoutError:
-        error = {"errorMessage": f"INIT timed out after {INIT_TIMEOUT_S:.2f} seconds", "errorType": "Sandbox.Timedout"}
-    except EnvironmentDied as died:
-        error = {"errorMessage": f"Runtime exited with error: {died.how}", "errorType": "Runtime.ExitError"}
+        error = await calls.start(env, cfg, forkserver, register)
     finally:
         logs = env.take_logs() if env.pid else b""
         env.kill()

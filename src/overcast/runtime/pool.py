@@ -21,20 +21,18 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
 
 import orjson
 
 from overcast import limits
 from overcast.engine import protocol
 from overcast.observe import logs
-from overcast.runtime import frames
-from overcast.runtime.config import FunctionConfig, new_log_stream
-from overcast.runtime.environment import BUSY, DEAD, IDLE, Environment, EnvironmentDied, result_of
+from overcast.runtime import calls
+from overcast.runtime.config import FunctionConfig
+from overcast.runtime.environment import BUSY, DEAD, IDLE, Environment
 from overcast.runtime.forkserver import ForkServer
 
 log = logging.getLogger("overcast.runtime")
-INIT_TIMEOUT_S = 10.0  # Lambda's on-demand init phase limit
 LOG_TAIL_BYTES = 4096  # Lambda returns the last 4 KB with LogType=Tail
 
 
@@ -200,53 +198,14 @@ class Pool:
         env = Environment(self.generation)
         env.state = BUSY
         self.envs.append(env)
-        stream = new_log_stream(self.cfg.version, datetime.now(timezone.utc).strftime("%Y/%m/%d"))
-        max_response = limits.LIMITS["lambda.sync_response_payload"].value
-        try:
-            error = await asyncio.wait_for(
-                env.spawn(self.forkserver, self.cfg.worker_config(stream, max_response), self._register),
-                INIT_TIMEOUT_S)
-        except asyncio.TimeoutError:
-            error = {"errorMessage": f"INIT timed out after {INIT_TIMEOUT_S:.2f} seconds",
-                     "errorType": "Sandbox.Timedout", "stackTrace": []}
-        except EnvironmentDied as died:
-            error = {"errorMessage": f"Error: Runtime exited with error: {died.how}",
-                     "errorType": "Runtime.ExitError", "stackTrace": []}
-        except (OSError, RuntimeError, ValueError) as exc:  # the fork server failed: a waiter must hear of it
-            log.exception("%s.%s: starting an environment failed", self.cfg.stack, self.cfg.name)
-            error = {"errorMessage": f"Error: could not start the runtime: {exc}",
-                     "errorType": "Runtime.Unknown", "stackTrace": []}
-        if error is None:
-            return env, None
-        return env, json.dumps(error).encode()
+        error = await calls.start(env, self.cfg, self.forkserver, self._register)
+        return env, (None if error is None else json.dumps(error).encode())
 
     async def _invoke(self, env: Environment, inv: protocol.Invocation, started: float,
                       init_logs: bytes, cold: bool = False) -> protocol.Reply:
-        timeout = self.cfg.timeout
-        t0 = time.monotonic()
-        meta = {"rid": inv.request_id, "deadline": int((time.time() + timeout) * 1000)}
-        fut = env.send(meta, inv.payload)
-        timer = asyncio.get_running_loop().call_later(timeout, _expire, fut)
-        try:
-            kind, body = await result_of(env, fut)
-        except asyncio.TimeoutError:
-            elapsed = time.monotonic() - t0
-            stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-            msg = f"{stamp} {inv.request_id} Task timed out after {elapsed:.2f} seconds"
-            payload = protocol.error_payload(msg, protocol.TIMEOUT_ERROR_TYPE, inv.request_id)
-            return self._finish(env, inv, started, protocol.ERROR, payload, init_logs,
-                                {"ms": elapsed * 1000}, fatal=True, trailer=msg, cold=cold)
-        except EnvironmentDied as died:
-            msg = f"RequestId: {inv.request_id} Error: Runtime exited with error: {died.how}"
-            payload = protocol.error_payload(msg, "Runtime.ExitError", inv.request_id)
-            return self._finish(env, inv, started, protocol.ERROR, payload, init_logs,
-                                {"ms": (time.monotonic() - t0) * 1000}, fatal=True, trailer=msg, cold=cold)
-        finally:
-            timer.cancel()
-        wmeta, body = env.split(body)
-        env.invocations += 1
-        status = protocol.OK if kind == frames.RESULT else protocol.ERROR
-        return self._finish(env, inv, started, status, body, init_logs, wmeta, fatal=False, cold=cold)
+        out = await calls.call(env, inv, self.cfg.timeout)
+        return self._finish(env, inv, started, out.status, out.payload, init_logs, out.worker_meta,
+                            fatal=out.fatal, trailer=out.trailer, cold=cold)
 
     def _finish(self, env: Environment, inv: protocol.Invocation, started: float, status: str,
                 payload: bytes, init_logs: bytes, wmeta: dict, *, fatal: bool, trailer: str = "",
@@ -311,11 +270,6 @@ class Pool:
         for env in list(self.envs):
             self._discard(env)
         self.idle.clear()
-
-
-def _expire(fut: asyncio.Future) -> None:
-    if not fut.done():
-        fut.set_exception(asyncio.TimeoutError())
 
 
 def _throttled(reason: str, limit_name: str, value: int) -> protocol.Reply:
