@@ -113,3 +113,31 @@ def test_a_thing_deployed_by_another_process_can_connect(tmp_path):
             time.sleep(0.1)
         assert gadget.accepted, gadget.connack
         assert "gadget" not in things_of(stack)  # things.json holds the dev stack's things only
+
+
+def test_configured_mqtt_ports_are_used_and_a_taken_one_is_named(tmp_path):
+    import socket
+    import subprocess
+    import sys
+
+    from overcast.engine.server import free_port
+
+    mqtt_port, ws_port = free_port("127.0.0.1"), free_port("127.0.0.1")
+    stack = copy_stack(FIXTURES / "devices", tmp_path / "devices")
+    with running_platform(stack, "--insecure", "--mqtt-port", str(mqtt_port), "--mqtt-ws-port", str(ws_port)):
+        info = platform_info(stack)
+        assert info["mqtt"] == f"mqtt://127.0.0.1:{mqtt_port}"
+        assert info["mqttWebSocket"] == f"ws://127.0.0.1:{ws_port}/mqtt"
+        anon = Device(info["mqtt"]).connect()
+        try:
+            assert anon.accepted
+        finally:
+            anon.close()
+    with socket.socket() as taken:  # a port someone else listens on: a clear error, no traceback
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        out = subprocess.run([sys.executable, "-m", "overcast", "dev", str(stack), "--port", "0", "--mqtt-port",
+                              str(port)], capture_output=True, text=True, timeout=60)
+    assert out.returncode != 0
+    assert f"port {port} of --mqtt-port is taken" in out.stderr and "Traceback" not in out.stderr

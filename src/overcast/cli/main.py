@@ -51,15 +51,20 @@ def _parse_limits(values: tuple[str, ...]) -> dict[str, int]:
               help="Table storage: sqlite:///path or postgresql://... (default: DIR/.overcast/tables.db).")
 @click.option("--insecure", is_flag=True,
               help="Accept anonymous MQTT and MQTT-over-WebSocket clients, allowed every topic (development only).")
+@click.option("--mqtt-port", type=click.IntRange(0, 65535), default=0, show_default=True,
+              help="The embedded engine's MQTT port; 0 picks a free one.")
+@click.option("--mqtt-ws-port", type=click.IntRange(0, 65535), default=0, show_default=True,
+              help="The embedded engine's MQTT-over-WebSocket port (path /mqtt); 0 picks a free one.")
 def dev(stack_dir: Path, port: int, host: str, nats_url: str | None, nats_binary: str | None,
         idle_timeout: float, limit_values: tuple[str, ...], stage: str, control_port: int,
-        tables_url: str | None, insecure: bool) -> None:
+        tables_url: str | None, insecure: bool, mqtt_port: int, mqtt_ws_port: int) -> None:
     """Serve STACK_DIR on this machine; code and stack-file edits apply live."""
     from overcast.platform.dev import DevOptions, run_dev
     from overcast.process import run_loop
 
     opts = DevOptions(stack_dir, host, port, nats_url, nats_binary, idle_timeout, _parse_limits(limit_values),
-                      stage, control_port, tables_url, insecure=insecure)
+                      stage, control_port, tables_url, insecure=insecure, mqtt_port=mqtt_port,
+                      mqtt_ws_port=mqtt_ws_port)
     try:
         run_loop(run_dev(opts, out=lambda line: click.echo(line, err=not line.startswith("overcast: stack"))))
     except SpecError as exc:

@@ -101,8 +101,10 @@ class EmbeddedNats:
     """Start, await and stop one ``nats-server`` for a project directory."""
 
     def __init__(self, store: Path, binary: str | None = None, host: str = "127.0.0.1",
-                 max_payload: int = MAX_PAYLOAD, insecure: bool = False) -> None:
+                 max_payload: int = MAX_PAYLOAD, insecure: bool = False, mqtt_port: int = 0,
+                 ws_port: int = 0) -> None:
         self.store = Path(store).resolve()
+        self.wanted_ports = (mqtt_port, ws_port)  # 0: a free port, picked at each start
         self.max_payload = max_payload
         self.binary = find_binary(binary)
         self.host = host
@@ -127,13 +129,14 @@ class EmbeddedNats:
         for attempt in range(attempts):
             try:
                 return self._start(timeout)
-            except EngineError as exc:  # a picked port taken meanwhile: pick again
-                if "address already in use" not in str(exc) or attempt == attempts - 1:
+            except EngineError as exc:  # a picked port taken meanwhile: pick again (a configured one: say so)
+                taken_given = "is taken: choose another" in str(exc)
+                if "address already in use" not in str(exc) or attempt == attempts - 1 or taken_given:
                     raise
         raise AssertionError("unreachable")
 
     def _start(self, timeout: float) -> str:
-        self.mqtt_port, self.ws_port = free_port(self.host), free_port(self.host)
+        self.mqtt_port, self.ws_port = (port or free_port(self.host) for port in self.wanted_ports)
         conf = self.store / "nats.conf"
         conf.write_text(render_config(self.store, self.host, self.max_payload, mqtt_port=self.mqtt_port,
                                       ws_port=self.ws_port, insecure=self.insecure))
@@ -158,7 +161,7 @@ class EmbeddedNats:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 tail = (self.store / "nats.log").read_text(errors="replace")[-2000:]
-                raise EngineError(f"nats-server exited with status {self.proc.returncode}:\n{tail}")
+                raise EngineError(self._exit_message(tail))
             if ports.exists():
                 try:
                     urls = json.loads(ports.read_text()).get("nats") or []
@@ -169,6 +172,17 @@ class EmbeddedNats:
             time.sleep(0.01)
         self.stop()
         raise EngineError(f"nats-server did not become ready within {timeout:.0f} s (log: {self.store / 'nats.log'})")
+
+    def _exit_message(self, tail: str) -> str:
+        """Why the server exited: its fatal line first (naming our option when a port we were given is taken)."""
+        fatal = [line.partition("[FTL] ")[2] for line in tail.splitlines() if "[FTL] " in line]
+        if not fatal:
+            return f"nats-server exited with status {self.proc.returncode}:\n{tail}"
+        reason = fatal[-1]
+        for option, port in (("--mqtt-port", self.wanted_ports[0]), ("--mqtt-ws-port", self.wanted_ports[1])):
+            if port and f":{port}: bind: address already in use" in reason:
+                reason += f" (port {port} of {option} is taken: choose another, or 0 for a free one)"
+        return f"nats-server could not start: {reason}"
 
     def write_auth(self, text: str) -> None:
         """Replace the users include file (applied by :meth:`reload`)."""

@@ -51,6 +51,8 @@ class DevOptions:
     control_port: int = 0
     tables_url: str | None = None  # default: sqlite file in the project's .overcast/
     insecure: bool = False  # accept anonymous MQTT / MQTT-over-WebSocket clients, allowed every topic
+    mqtt_port: int = 0  # the embedded engine's MQTT listener; 0 picks a free one
+    mqtt_ws_port: int = 0  # its MQTT-over-WebSocket listener; 0 picks a free one
 
 
 class DevLock(OvercastError):
@@ -84,7 +86,8 @@ async def run_dev(opts: DevOptions, out=print) -> None:
     try:
         url = opts.nats_url
         if url is None:
-            engine = EmbeddedNats(store, opts.nats_binary, insecure=opts.insecure)
+            engine = EmbeddedNats(store, opts.nats_binary, insecure=opts.insecure, mqtt_port=opts.mqtt_port,
+                                  ws_port=opts.mqtt_ws_port)
             url = engine.start()  # from this thread: the engine's death signal is tied to it
         await node.prepare(url)
         nc = await connect(url, "overcast-dev")
@@ -173,6 +176,9 @@ def _say_mqtt(out, engine, opts: DevOptions, store: Path) -> None:
     if engine is None:
         if opts.insecure:
             out("overcast: --insecure has no effect with --nats: that server's operator configures MQTT users")
+        if opts.mqtt_port or opts.mqtt_ws_port:
+            out("overcast: --mqtt-port/--mqtt-ws-port have no effect with --nats: that server's own mqtt {} and "
+                "websocket {} blocks set its ports")
         return
     out(f"overcast: MQTT {engine.mqtt_url}  MQTT over WebSocket {engine.ws_url}  (things' credentials in "
         f"{store / THINGS_FILE}, or `overcast things credentials NAME`)")
