@@ -18,7 +18,7 @@ from nats.errors import TimeoutError as NatsTimeout
 
 from overcast import limits
 from overcast.asgi import lifespan, read_body
-from overcast.compat import iotdata
+from overcast.compat import iotdata, lambda_
 from overcast.compat.dynamodb.grants import grants_of
 from overcast.deploy import state
 from overcast.engine import protocol, subjects
@@ -115,6 +115,12 @@ class Gateway:
                 return
         if iotdata.is_request(scope):  # the IoT data-plane Publish API (boto3 "iot-data")
             status, headers, body = await iotdata.handle(scope, receive, self.nc, self.aws.keys)
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
+        if lambda_.is_request(scope):  # Lambda's Invoke API (boto3 "lambda")
+            status, headers, body = await lambda_.handle(scope, receive, self.nc, self.requester, self.aws.keys,
+                                                         self.states)
             await send({"type": "http.response.start", "status": status, "headers": headers})
             await send({"type": "http.response.body", "body": body})
             return

@@ -93,6 +93,7 @@ def platform_env(state: dict, endpoint: str | None) -> tuple:
         out += [("AWS_ENDPOINT_URL_KINESIS", endpoint), ("AWS_ENDPOINT_URL_SQS", endpoint)]
         # the IoT data Publish API: botocore reads the service id "IoT Data Plane" (..._IOT_DATA_PLANE)
         out += [("AWS_ENDPOINT_URL_IOT_DATA", endpoint), ("AWS_ENDPOINT_URL_IOT_DATA_PLANE", endpoint)]
+        out.append(("AWS_ENDPOINT_URL_LAMBDA", endpoint))  # Lambda's Invoke API: functions calling functions
     creds = state.get("credentials") or {}
     if creds.get("accessKeyId"):
         out += [("AWS_ACCESS_KEY_ID", creds["accessKeyId"]), ("AWS_SECRET_ACCESS_KEY", creds["secretAccessKey"])]
