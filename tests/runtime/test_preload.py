@@ -62,3 +62,15 @@ def test_the_zygote_preloads_boto3_and_what_it_imports():
                          capture_output=True, text=True, check=True).stdout.split()
     assert {"boto3", "botocore", "urllib3", "six"} <= set(out)
     assert not set(out) & set(sys.stdlib_module_names)
+
+
+def test_preloaded_libraries_are_not_charged_to_the_functions_memory(tmp_path):
+    (tmp_path / "overcast.yml").write_text(STACK.replace("routes:", "memory: 128\n    routes:"))
+    # 110 MB of a 128 MB function: fits when only the function's own allocations count (the zygote's ~25 MB of
+    # runtime and preloaded boto3 would otherwise push it over)
+    (tmp_path / "app.py").write_text("def handler(e, c):\n    block = bytearray(110 * 1024 * 1024)\n"
+                                     "    return len(block)\n")
+    with running_platform(tmp_path) as p:
+        resp = httpx.get(p.url + "/which", timeout=30)
+    assert resp.status_code == 200, resp.text
+    assert resp.json() == 110 * 1024 * 1024

@@ -55,6 +55,18 @@ def _redirect_output(log_fd: int) -> None:
         setattr(sys, f"__{name}__", stream)
 
 
+def _inherited_data() -> int:
+    """This process's data size (``VmData``: what RLIMIT_DATA counts) in bytes, as forked from the zygote."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmData:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
 def _decimal_default(obj):
     # AWS's runtime serialises Decimal (what boto3's DynamoDB layer returns) as a number.
     if isinstance(obj, decimal.Decimal):
@@ -85,7 +97,9 @@ def run(channel_fd: int, log_fd: int, config: dict) -> None:
     os.environ.clear()
     os.environ.update(config["env"])
     time.tzset()
-    memory = int(config["memory"]) * 1024 * 1024
+    # The runtime and the libraries the zygote preloaded (runtime/preload.py) are the platform's, inherited at
+    # fork: not charged to the function's memory, which bounds what the function itself allocates.
+    memory = int(config["memory"]) * 1024 * 1024 + _inherited_data()
     resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
     root = config["root"]
     os.chdir(root)
