@@ -12,14 +12,16 @@ from __future__ import annotations
 from nats.aio.client import Client
 
 from overcast.deploy.resources import Kind, Resource, register_kind, resource_id
+from overcast.spec.thinggroups import things_of
 
 THING = register_kind(Kind("thing"))
 
 
 def thing_resources(spec) -> dict[str, Resource]:
-    """The thing resources of a validated ``StackSpec``."""
+    """The thing resources of a validated ``StackSpec``: its things and its groups' members, one each, with
+    ``${thing}`` substituted (``overcast.spec.thinggroups.things_of``)."""
     out = {}
-    for name, thing in (getattr(spec, "things", None) or {}).items():
+    for name, thing in things_of(spec).items():
         rid = resource_id(THING.name, name)
         out[rid] = Resource(rid, THING.name, {"publish": list(thing.publish), "subscribe": list(thing.subscribe)})
     return out

@@ -28,7 +28,7 @@ _EXPECTED = {
 }
 _MODEL_TYPES = {"model_type", "model_attributes_type", "dataclass_type"}
 # Reported by the loader from the raw data, with each duplicate's own line.
-_SKIPPED = {"duplicate_route"}
+_SKIPPED = {"duplicate_route", "duplicate_thing"}
 
 
 def describe(value: object) -> str:

@@ -24,6 +24,7 @@ from overcast.spec.models import StackSpec, duplicate_message, find_duplicate_ro
 from overcast.spec.problems import SpecProblem, format_path
 from overcast.spec.references import resolve_references
 from overcast.spec.rules import STAGE_NAME, handler_parts, module_files
+from overcast.spec.thinggroups import duplicate_thing_message, find_duplicate_things
 from overcast.spec.yamlsource import Located, read_yaml
 
 FILE_NAMES = ("overcast.yml", "overcast.yaml")
@@ -104,6 +105,7 @@ def load_stack_text(
     except ValidationError as exc:
         problems.extend(explain(exc, located, file))
     problems.extend(_duplicate_routes(located, file))
+    problems.extend(_duplicate_things(located, file))
     if root is not None:
         problems.extend(_missing_modules(located, file, Path(root)))
     if problems or spec is None:
@@ -141,6 +143,12 @@ def _duplicate_routes(located: Located, file: str) -> list[SpecProblem]:
         _problem(located, file, ("functions", dup.again[0], "routes", dup.again[1]), duplicate_message(dup))
         for dup in find_duplicate_routes(routes)
     ]
+
+
+def _duplicate_things(located: Located, file: str) -> list[SpecProblem]:
+    data = located.data if isinstance(located.data, dict) else {}
+    return [_problem(located, file, dup.again, duplicate_thing_message(dup))
+            for dup in find_duplicate_things(data.get("things"), data.get("thingGroups"))]
 
 
 def _missing_modules(located: Located, file: str, root: Path) -> list[SpecProblem]:

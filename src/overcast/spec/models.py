@@ -53,6 +53,7 @@ from overcast.spec.rules import (
 from overcast.spec.rules_spec import RuleName, RuleSpec
 from overcast.spec.streams import StreamKey, StreamSpec
 from overcast.spec.tables import TableSpec
+from overcast.spec.thinggroups import GROUP_NAME, GroupName, ThingGroupSpec, check_thing_groups, check_unique_things
 from overcast.spec.things import ThingName, ThingSpec, check_things
 from overcast.spec.websocket import WebSocketField, WsRouteKey
 
@@ -208,7 +209,13 @@ class StackSpec(BaseModel):
         "(see overcast.spec.rules_spec)")
     things: Annotated[dict[ThingName, ThingSpec], AfterValidator(check_things)] = Field(
         default_factory=dict, description="MQTT devices by thing name (= MQTT username): publish / subscribe "
-        "topic-filter allow-lists; passwords are issued at deploy (`overcast things credentials NAME`)")
+        "topic-filter allow-lists (${thing} is the thing's name); passwords are issued at deploy "
+        "(`overcast things credentials NAME`)")
+    thingGroups: Annotated[dict[GroupName, ThingGroupSpec], AfterValidator(check_thing_groups)] = Field(
+        default_factory=dict, description="MQTT devices sharing allow-lists, by group name: things (member "
+        "names, each an ordinary thing with its own password), publish, subscribe; ${thing} in a filter is each "
+        "member's name (see overcast.spec.thinggroups)",
+        json_schema_extra={"propertyNames": {"pattern": GROUP_NAME.pattern}})
     websocket: WebSocketField = Field(None, validate_default=True, description="the stack's WebSocket API: "
                                       "path (default /ws), routeSelectionExpression (default $request.body.action)")
     custom: dict[str, Any] = Field(
@@ -242,6 +249,11 @@ class StackSpec(BaseModel):
             raise PydanticCustomError(
                 "duplicate_route", "{message}", {"message": "; ".join(duplicate_message(d) for d in duplicates)}
             )
+        return self
+
+    @model_validator(mode="after")
+    def _unique_things(self) -> StackSpec:
+        check_unique_things(self.things, self.thingGroups)
         return self
 
     def route_keys(self) -> list[tuple[RouteKey, str]]:

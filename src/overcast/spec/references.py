@@ -13,6 +13,11 @@ are recorded, not resolved (see ``imports``).
 Each problem is placed at the reference inside its string (file:line:column);
 a string whose reference fails keeps its text, and a string referring to a
 failed one is not reported again.
+
+Two kinds of ``${...}`` are not references and are kept as written: AWS IoT
+substitution templates under ``rules:`` (``${topic(2)}``), and the thing-name
+policy variable ``${thing}`` / ``${iot:Connection.Thing.ThingName}`` in the
+publish and subscribe filters of ``things:`` and ``thingGroups:``.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from overcast.spec.refsyntax import (
     split_template,
 )
 from overcast.spec.refvalues import DataPath, ValueProblem, load_data_file, lookup, single, text_of
+from overcast.spec.things import THING_SECTIONS, thing_variable
 from overcast.spec.yamlsource import Located
 
 Pieces = tuple[str | StackRef, ...]
@@ -164,6 +170,9 @@ class _Resolver:
             if path[:1] == ("rules",) and _rule_template(part):
                 pieces.append(part.text)  # an AWS IoT substitution template, e.g. ${topic(2)}: the rule engine's
                 continue
+            if path[:1] in THING_SECTIONS and self._thing_variable(path, part):
+                pieces.append(part.text)  # ${thing}: each thing's own name, substituted by overcast.spec.things
+                continue
             try:
                 value = self._value(part)
             except _Cycle as cycle:
@@ -181,6 +190,12 @@ class _Resolver:
             self.found.setdefault(path, []).extend((what, part) for what in imported)
             pieces.extend(value)
         return tuple(pieces)
+
+    def _thing_variable(self, path: DataPath, ref: Ref) -> bool:
+        try:
+            return thing_variable(path, ref.text, ref.body)
+        except ValueError as exc:
+            raise _Problem(str(exc), ref) from None
 
     def _text_of(self, value: object, ref: Ref) -> str:
         try:

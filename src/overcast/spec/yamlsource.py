@@ -108,6 +108,9 @@ def _syntax_error(file: str, text: str, exc: yaml.YAMLError) -> SpecError:
         if exc.context and exc.context_mark is not None:
             cm = exc.context_mark
             message += f" ({exc.context}, line {cm.line + 1}, column {cm.column + 1})"
+        at = exc.problem_mark.index
+        if text[at : at + 1] == "{" and text[at - 1 : at] == "$" and exc.context and "flow" in exc.context:
+            message += "; quote a string holding '${...}' inside [...] or {...}, e.g. [\"telemetry/${thing}/#\"]"
         return _fatal(file, line, column, message)
     if isinstance(exc, yaml.reader.ReaderError):
         before = text[: exc.position]
