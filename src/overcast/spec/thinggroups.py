@@ -3,8 +3,8 @@
     thingGroups:
       sensors:
         things: [sensor-1, sensor-2, sensor-3]        # members: each an ordinary thing (own username, password)
-        publish: [telemetry/${thing}/#]                # ${thing} = each member's own name
-        subscribe: [commands/${thing}/#, broadcast/+]
+        publish: ["telemetry/${thing}/#"]              # ${thing} = each member's own name (quoted: in a
+        subscribe: ["commands/${thing}/#", broadcast/+]  #   [...] list YAML reads an unquoted { as a mapping)
 
 A group is shorthand, not a platform object: ``things_of(spec)`` gives every member as a ``ThingSpec`` with
 ``${thing}`` (or ``${iot:Connection.Thing.ThingName}``) replaced by its name, after the stack's plain
