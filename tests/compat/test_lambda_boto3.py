@@ -127,10 +127,24 @@ def test_payload_limits_are_413_naming_them(lam):
     assert "too large for the Event invocation type" in str(err) and "lambda.async_payload" in str(err)
 
 
+def test_client_context_reaches_the_handler_of_a_synchronous_call(lam):
+    doc = {"client": {"installation_id": "i-1", "app_title": "field app", "app_package_name": "com.example"},
+           "custom": {"site": "north"}, "env": {"platform": "android"}}
+    ctx = base64.b64encode(json.dumps(doc).encode()).decode()
+    out = lam.invoke(FunctionName="lambdaapi-dev-context", ClientContext=ctx)
+    assert json.loads(out["Payload"].read()) == doc
+    out = lam.invoke(FunctionName="lambdaapi-dev-context")  # none passed: context.client_context is None
+    assert json.loads(out["Payload"].read()) is None
+    for bad in ("not base64!", base64.b64encode(b"[1, 2]").decode(), base64.b64encode(b"{broken").decode()):
+        err = error_of(lam.invoke, FunctionName="lambdaapi-dev-context", ClientContext=bad)
+        assert isinstance(err, lam.exceptions.InvalidRequestContentException)
+        assert "Client context must be a valid Base64-encoded JSON object" in str(err)
+    big = base64.b64encode(json.dumps({"custom": {"x": "a" * 3000}}).encode()).decode()
+    err = error_of(lam.invoke, FunctionName="lambdaapi-dev-context", ClientContext=big)
+    assert isinstance(err, lam.exceptions.InvalidRequestContentException) and "lambda.client_context" in str(err)
+
+
 def test_requests_overcast_cannot_honour_are_refused_by_name(lam):
-    ctx = base64.b64encode(json.dumps({"custom": {"a": 1}}).encode()).decode()
-    err = error_of(lam.invoke, FunctionName=ECHO, ClientContext=ctx)
-    assert isinstance(err, lam.exceptions.InvalidParameterValueException) and "ClientContext" in str(err)
     err = error_of(lam.invoke, FunctionName=ECHO, Payload=b"not json")
     assert isinstance(err, lam.exceptions.InvalidRequestContentException)
     err = error_of(lam.invoke, FunctionName=ECHO, InvocationType="Sometimes")

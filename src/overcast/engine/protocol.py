@@ -34,6 +34,7 @@ class Invocation:
     request_id: str
     payload: bytes
     log_tail: bool = False
+    client_context: dict | None = None  # Lambda's ClientContext (Invoke API, synchronous calls), decoded
 
 
 @dataclass(slots=True)
@@ -58,6 +59,8 @@ def encode_invocation(inv: Invocation) -> bytes:
     head = {"rid": inv.request_id}
     if inv.log_tail:
         head["tail"] = 1
+    if inv.client_context is not None:
+        head["cc"] = inv.client_context
     return orjson.dumps(head) + b"\n" + inv.payload
 
 
@@ -65,7 +68,7 @@ def decode_invocation(data: bytes) -> Invocation:
     head, _, payload = data.partition(b"\n")
     meta = orjson.loads(head)
     return Invocation(
-        request_id=meta["rid"], payload=payload, log_tail=bool(meta.get("tail")),
+        request_id=meta["rid"], payload=payload, log_tail=bool(meta.get("tail")), client_context=meta.get("cc"),
     )
 
 

@@ -19,6 +19,11 @@ FUNCTIONS: tuple[Limit, ...] = (
         http_status=502, aws_error="Function.ResponseSizeTooLarge",
     ),
     Limit(
+        "lambda.client_context", "ClientContext of a synchronous Invoke (base64 of a JSON object)", 3583, "bytes",
+        "hard", "invocation", "Lambda: ClientContext up to 3,583 bytes of base64-encoded data",
+        aws_error="InvalidRequestContentException",
+    ),
+    Limit(
         "engine.max_payload", "largest message the engine carries (an external --nats server's own "
         "max_payload applies instead)", 8 * MB, "bytes", "hard", "platform",
         "none: AWS has no such layer; sized to carry a 6 MB synchronous payload", http_status=413,

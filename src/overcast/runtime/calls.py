@@ -58,6 +58,8 @@ async def call(env: Environment, inv: protocol.Invocation, timeout: float) -> Ou
     """Run ``inv`` on ``env``, which is busy with nothing else; a timeout or a crash is an error outcome."""
     t0 = time.monotonic()
     meta = {"rid": inv.request_id, "deadline": int((time.time() + timeout) * 1000)}
+    if inv.client_context is not None:
+        meta["cc"] = inv.client_context
     fut = env.send(meta, inv.payload)
     timer = asyncio.get_running_loop().call_later(timeout, _expire, fut)
     try:

@@ -1,4 +1,4 @@
-"""The ``context`` object handed to a handler, as AWS's Python runtime builds it."""
+"""The ``context`` object handed to a handler, as AWS's Python runtime builds it (with its client context)."""
 
 from __future__ import annotations
 
@@ -39,3 +39,30 @@ class LambdaContext:
                 f"log_stream_name={self.log_stream_name},function_name={self.function_name},"
                 f"memory_limit_in_mb={self.memory_limit_in_mb},function_version={self.function_version},"
                 f"invoked_function_arn={self.invoked_function_arn}])")
+
+
+class Client:
+    """``context.client_context.client``: the calling app, as the AWS Mobile SDK describes it."""
+
+    __slots__ = ("installation_id", "app_title", "app_version_name", "app_version_code", "app_package_name")
+
+    def __init__(self, doc: dict) -> None:
+        for name in self.__slots__:
+            setattr(self, name, doc.get(name))
+
+
+class ClientContext:
+    """``context.client_context``: what the caller passed as ``ClientContext`` to a synchronous Invoke."""
+
+    __slots__ = ("client", "custom", "env")
+
+    def __init__(self, doc: dict) -> None:
+        client = doc.get("client")
+        self.client = Client(client) if isinstance(client, dict) else None
+        self.custom = doc.get("custom")
+        self.env = doc.get("env")
+
+
+def client_context_of(doc: object) -> ClientContext | None:
+    """The handler's ``context.client_context`` from the decoded JSON object (None for anything else)."""
+    return ClientContext(doc) if isinstance(doc, dict) else None

@@ -20,7 +20,7 @@ import time
 import traceback
 
 from overcast.runtime import frames, preload
-from overcast.runtime.context import LambdaContext
+from overcast.runtime.context import LambdaContext, client_context_of
 from overcast.runtime.loader import InitError, install_fresh_imports, load_handler
 
 _request_id = ""
@@ -134,6 +134,8 @@ def run(channel_fd: int, log_fd: int, config: dict) -> None:
         meta = json.loads(head)
         _request_id = meta["rid"]
         ctx = LambdaContext(request_id=_request_id, deadline_ms=meta["deadline"], **ctx_args)
+        if "cc" in meta:
+            ctx.client_context = client_context_of(meta["cc"])
         t0 = time.perf_counter()
         kind, out, fatal = _invoke(handler, payload, ctx, max_response)
         _flush()

@@ -76,7 +76,8 @@ async def handle(scope, receive, nc, requester, keys, states: dict[tuple[str, st
             return 204, _headers(rid), b""
         if call.kind == EVENT:
             return await _event(nc, target, payload, rid)
-        return await _sync(nc, requester, target, protocol.Invocation(rid, payload, call.log_tail))
+        return await _sync(nc, requester, target,
+                           protocol.Invocation(rid, payload, call.log_tail, call.client_context))
     except UnicodeDecodeError:
         return errors.answer(InvalidParameterValueException("the function name is not valid UTF-8"), rid)
     except OvercastError as exc:

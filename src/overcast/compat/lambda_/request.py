@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, unquote
 
 import orjson
 
+from overcast import limits
 from overcast.asgi import header
 from overcast.compat.lambda_ import errors, names
 from overcast.compat.lambda_.errors import InvalidParameterValueException, InvalidRequestContentException
@@ -28,6 +31,7 @@ class Call:
     qualifier: str | None
     kind: str
     log_tail: bool
+    client_context: dict | None = None  # decoded ClientContext (synchronous calls only)
 
     @classmethod
     def of(cls, scope, raw_path: bytes, raw_query: bytes) -> Call:
@@ -43,13 +47,10 @@ class Call:
         for name_, what in _UNSUPPORTED.items():
             if header(scope, name_) is not None:
                 raise InvalidParameterValueException(f"{what} is not supported by overcast's Invoke API")
-        # Lambda passes ClientContext to synchronous invocations only (Event and DryRun accept and drop it, as
-        # AWS does); overcast's runtime has no way to hand it to the handler, so a synchronous call is refused.
-        if kind == SYNC and header(scope, b"x-amz-client-context") is not None:
-            raise InvalidParameterValueException(
-                "ClientContext (X-Amz-Client-Context) is not supported by overcast: its runtime does not pass a "
-                "client context to handlers (context.client_context is always None); invoke without it")
-        return cls(name, query.get("Qualifier") or None, kind, log_type == "Tail")
+        # Lambda hands ClientContext to synchronous invocations only (Event and DryRun accept and drop it).
+        raw_context = header(scope, b"x-amz-client-context")
+        client_context = client_context_of(raw_context) if kind == SYNC and raw_context is not None else None
+        return cls(name, query.get("Qualifier") or None, kind, log_type == "Tail", client_context)
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,21 @@ def target_of(states: dict[tuple[str, str], dict], principal: str, call: Call) -
         raise errors.not_found(arn) from None
     spec = state["spec"]["functions"][fn]
     return Target(stage, stack, fn, spec, token, versions.resolve(state, fn, None))
+
+
+def client_context_of(raw: str) -> dict:
+    """``X-Amz-Client-Context``: base64 of a JSON object, at most ``lambda.client_context`` bytes."""
+    lim = limits.LIMITS["lambda.client_context"]
+    if len(raw) > lim.value:
+        raise InvalidRequestContentException(f"Client context is {len(raw)} bytes; at most {lim.value} bytes of "
+                                             f"base64-encoded data are allowed (limit {lim.name})")
+    try:
+        doc = orjson.loads(base64.b64decode(raw, validate=True))
+    except (binascii.Error, ValueError):
+        doc = None
+    if not isinstance(doc, dict):
+        raise InvalidRequestContentException("Client context must be a valid Base64-encoded JSON object.")
+    return doc
 
 
 def payload_of(body: bytes) -> bytes:
