@@ -1,4 +1,5 @@
-"""Starting one environment and running one invocation on it: the parts of a pool's work that talk to a worker.
+"""Starting one environment and running one invocation on it: the parts of a pool's work that talk to a worker,
+and the log an invocation leaves (Lambda's START/END/REPORT around what the function printed).
 
 Both return plain outcomes; the pool decides what happens to the environment and its requests
 (``pool.py``), the pre-deploy check starts trial environments with the same :func:`start` (``check.py``).
@@ -7,6 +8,7 @@ Both return plain outcomes; the pool decides what happens to the environment and
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import time
 from dataclasses import dataclass, field
@@ -14,6 +16,7 @@ from datetime import datetime, timezone
 
 from overcast import limits
 from overcast.engine import protocol
+from overcast.observe import logs
 from overcast.runtime import frames
 from overcast.runtime.config import FunctionConfig, new_log_stream
 from overcast.runtime.environment import Environment, EnvironmentDied, result_of
@@ -21,6 +24,7 @@ from overcast.runtime.forkserver import ForkServer
 
 log = logging.getLogger("overcast.runtime")
 INIT_TIMEOUT_S = 10.0  # Lambda's on-demand init phase limit
+LOG_TAIL_BYTES = 4096  # Lambda returns the last 4 KB with LogType=Tail
 
 
 async def start(env: Environment, cfg: FunctionConfig, forkserver: ForkServer, register) -> dict | None:
@@ -79,6 +83,18 @@ async def call(env: Environment, inv: protocol.Invocation, timeout: float) -> Ou
     wmeta, body = env.split(body)
     env.invocations += 1
     return Outcome(protocol.OK if kind == frames.RESULT else protocol.ERROR, body, wmeta)
+
+
+def log_text(cfg: FunctionConfig, env: Environment, inv: protocol.Invocation, out: Outcome, cold: bool) -> str:
+    """The invocation's log as Lambda writes it; a cold one carries the init's output and duration."""
+    return logs.invocation_text(
+        inv.request_id, cfg.version, cfg.memory, env.init_logs if cold else b"", env.take_logs(), out.trailer,
+        float(out.worker_meta.get("ms", 0.0)), out.worker_meta.get("maxMb", 0), env.init_ms if cold else None)
+
+
+def log_tail(text: str) -> str:
+    """``LogType=Tail``: base64 of the last 4 KB of the log."""
+    return base64.b64encode(text.encode()[-LOG_TAIL_BYTES:]).decode()
 
 
 def _expire(fut: asyncio.Future) -> None:

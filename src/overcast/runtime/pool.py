@@ -15,36 +15,21 @@ older code generation are never handed a request.
 from __future__ import annotations
 
 import asyncio
-import base64
 import collections
 import json
 import logging
 import time
 from collections.abc import Callable
 
-import orjson
-
 from overcast import limits
 from overcast.engine import protocol
-from overcast.observe import logs
 from overcast.runtime import calls
+from overcast.runtime.admission import Account, function_limit, refusal
 from overcast.runtime.config import FunctionConfig
 from overcast.runtime.environment import BUSY, DEAD, IDLE, Environment
 from overcast.runtime.forkserver import ForkServer
 
 log = logging.getLogger("overcast.runtime")
-LOG_TAIL_BYTES = 4096  # Lambda returns the last 4 KB with LogType=Tail
-
-
-class Account:
-    """Concurrency shared by every pool of one node."""
-
-    def __init__(self) -> None:
-        self.active = 0
-
-    @property
-    def limit(self) -> int:
-        return limits.LIMITS["lambda.account_concurrency"].value
 
 
 class PoolClosed(Exception):
@@ -80,15 +65,9 @@ class Pool:
         if env is not None:
             self._count(+1)
             return env
-        fn_limit = self._fn_limit()
-        if self.active >= fn_limit:
-            lim = limits.LIMITS["lambda.function_concurrency"]
-            reason = ("ReservedFunctionConcurrentInvocationLimitExceeded" if self.cfg.concurrency is not None
-                      else "ConcurrentInvocationLimitExceeded")
-            return _throttled(reason, lim.name, fn_limit)
-        if self.account.active >= self.account.limit:
-            lim = limits.LIMITS["lambda.account_concurrency"]
-            return _throttled("ConcurrentInvocationLimitExceeded", lim.name, lim.value)
+        refused = refusal(self.active, self.cfg.concurrency, self.account)
+        if refused is not None:
+            return refused
         self._count(+1)
         return None
 
@@ -102,7 +81,7 @@ class Pool:
         return None
 
     def _fn_limit(self) -> int:
-        return self.cfg.concurrency if self.cfg.concurrency is not None else self.account.limit
+        return function_limit(self.cfg.concurrency, self.account)
 
     def _count(self, delta: int) -> None:
         self.active += delta
@@ -187,10 +166,10 @@ class Pool:
             if env is None:
                 env, failure = await self._acquire()
                 if failure is not None:
-                    return self._finish(env, inv, started, protocol.ERROR, failure, env.init_logs, {},
-                                        fatal=True, cold=True)
+                    return self._finish(env, inv, started, calls.Outcome(protocol.ERROR, failure, fatal=True),
+                                        cold=True)
             cold = env.invocations == 0
-            return await self._invoke(env, inv, started, env.init_logs if cold else b"", cold=cold)
+            return self._finish(env, inv, started, await calls.call(env, inv, self.cfg.timeout), cold=cold)
         finally:
             self._count(-1)
 
@@ -201,31 +180,15 @@ class Pool:
         error = await calls.start(env, self.cfg, self.forkserver, self._register)
         return env, (None if error is None else json.dumps(error).encode())
 
-    async def _invoke(self, env: Environment, inv: protocol.Invocation, started: float,
-                      init_logs: bytes, cold: bool = False) -> protocol.Reply:
-        out = await calls.call(env, inv, self.cfg.timeout)
-        return self._finish(env, inv, started, out.status, out.payload, init_logs, out.worker_meta,
-                            fatal=out.fatal, trailer=out.trailer, cold=cold)
-
-    def _finish(self, env: Environment, inv: protocol.Invocation, started: float, status: str,
-                payload: bytes, init_logs: bytes, wmeta: dict, *, fatal: bool, trailer: str = "",
-                cold: bool = False) -> protocol.Reply:
-        text = self._log_text(env, inv, init_logs, wmeta, trailer, cold)
-        if fatal:
+    def _finish(self, env: Environment, inv: protocol.Invocation, started: float, out: calls.Outcome, *,
+                cold: bool) -> protocol.Reply:
+        text = calls.log_text(self.cfg, env, inv, out, cold)  # before the environment goes to another call
+        if out.fatal:
             self._discard(env)
         else:
             self._release(env)
         self.publish_logs(self.cfg, inv.request_id, int(started * 1000), text)
-        tail = None
-        if inv.log_tail:
-            tail = base64.b64encode(text.encode()[-LOG_TAIL_BYTES:]).decode()
-        return protocol.Reply(status, payload, inv.request_id, tail)
-
-    def _log_text(self, env: Environment, inv: protocol.Invocation, init_logs: bytes, wmeta: dict,
-                  trailer: str, cold: bool) -> str:
-        return logs.invocation_text(
-            inv.request_id, self.cfg.version, self.cfg.memory, init_logs, env.take_logs(), trailer,
-            float(wmeta.get("ms", 0.0)), wmeta.get("maxMb", 0), env.init_ms if cold else None)
+        return protocol.Reply(out.status, out.payload, inv.request_id, calls.log_tail(text) if inv.log_tail else None)
 
     # -- lifecycle ------------------------------------------------------------
     def renew(self) -> None:
@@ -270,8 +233,3 @@ class Pool:
         for env in list(self.envs):
             self._discard(env)
         self.idle.clear()
-
-
-def _throttled(reason: str, limit_name: str, value: int) -> protocol.Reply:
-    body = {"message": "Rate Exceeded.", "Reason": reason, "limit": limit_name, "limitValue": value}
-    return protocol.Reply(protocol.THROTTLED, orjson.dumps(body))
