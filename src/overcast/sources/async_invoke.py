@@ -193,27 +193,7 @@ class AsyncInvoker:
             record = dest.invocation_record(
                 request_id=rid, function_arn=self.invoker.arn(stage, stack, fn), version=version,
                 condition=condition, invoke_count=count, request_payload=payload, reply=reply)
-            await self._deliver(target, record, stage, settings.max_age)
-
-    async def _deliver(self, target: str, record: dict, stage: str, patience: float) -> None:
-        """Deliver, retrying transient trouble for up to ``patience`` seconds (the event's own budget)."""
-        give_up, times = time.time() + patience, 0
-        while True:
-            try:
-                await dest.deliver(self.nc, target, record, stage=stage)
-                return
-            except dest.InvalidDestination as exc:
-                log.error("async invocation %s: %s; record dropped", record["requestContext"]["requestId"],
-                          exc.message)
-                return
-            except Exception as exc:
-                if time.time() > give_up:
-                    log.error("async invocation %s: destination %s kept failing (%s); record dropped",
-                              record["requestContext"]["requestId"], target, exc)
-                    return
-                log.warning("destination %s failed (%s); trying again", target, exc)
-            await asyncio.sleep(throttle_pause(times))
-            times += 1
+            await dest.deliver_patiently(self.nc, target, record, stage, settings.max_age)
 
 
 async def _heartbeat(msg) -> None:

@@ -3,11 +3,14 @@
 A target is written ``queue:NAME`` (an SQS-compatible queue), ``stream:NAME`` (a Kinesis-compatible
 stream) or ``function:NAME`` (another function, invoked asynchronously; ``NAME`` is ``FUNCTION``,
 ``STACK.FUNCTION`` or the Lambda name ``STACK-STAGE-FUNCTION``). :func:`invocation_record` builds
-the record (pure, shaped by ``records``); :func:`deliver` sends it.
+the record (pure, shaped by ``records``); :func:`deliver` sends it, :func:`deliver_patiently` keeps trying
+for as long as the event may live.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 
 import orjson
@@ -16,6 +19,7 @@ from overcast.engine import protocol
 from overcast.errors import OvercastError
 from overcast.sources.records import async_destination_record
 
+log = logging.getLogger("overcast.sources")
 KINDS = ("queue", "stream", "function")
 
 SUCCESS = "Success"
@@ -105,6 +109,29 @@ async def deliver(nc, target: str, record: dict, *, stage: str = "dev") -> None:
 
 
 _MISSING = ("NotFound", "DoesNotExist", "NonExistent")  # AWS's names for "no such queue/stream"
+
+
+async def deliver_patiently(nc, target: str, record: dict, stage: str, patience: float) -> None:
+    """:func:`deliver`, retrying transient trouble for up to ``patience`` seconds (the event's own budget); an
+    invalid destination or one that keeps failing is logged and the record dropped."""
+    from overcast.sources.async_settings import throttle_pause
+
+    give_up, times = time.time() + patience, 0
+    rid = record["requestContext"]["requestId"]
+    while True:
+        try:
+            await deliver(nc, target, record, stage=stage)
+            return
+        except InvalidDestination as exc:
+            log.error("async invocation %s: %s; record dropped", rid, exc.message)
+            return
+        except Exception as exc:
+            if time.time() > give_up:
+                log.error("async invocation %s: destination %s kept failing (%s); record dropped", rid, target, exc)
+                return
+            log.warning("destination %s failed (%s); trying again", target, exc)
+        await asyncio.sleep(throttle_pause(times))
+        times += 1
 
 
 async def _known(call, kind: str, name: str) -> None:
