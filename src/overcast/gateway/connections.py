@@ -61,7 +61,7 @@ _ERRORS = {cls.aws_name: cls for cls in (GoneException, ForbiddenException, Payl
 
 
 class Held(Protocol):
-    """A connection held by this gateway (see ``overcast.gateway.websocket.Session``)."""
+    """A connection held by this gateway (see ``overcast.gateway.wssession.Session``)."""
 
     principal: str  # STAGE.STACK of its API
     stage: str

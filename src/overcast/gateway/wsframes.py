@@ -2,7 +2,7 @@
 
 API Gateway lets a client fragment a message into frames of at most 32 KB each
 (``websocket.frame_size``); the whole message is bounded separately by
-``websocket.message_size``, which :mod:`overcast.gateway.websocket` checks on the
+``websocket.message_size``, which :mod:`overcast.gateway.wssession` checks on the
 assembled message. Frames are only visible below ASGI, so this check lives in a
 small subclass of uvicorn's sans-I/O ``websockets`` protocol, passed as
 ``uvicorn.Config(ws=...)``.
