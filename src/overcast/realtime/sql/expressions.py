@@ -41,6 +41,14 @@ class ExpressionParser(PrimaryParser):
             self.fail(what)
         return tok
 
+    def name(self, what: str) -> str:
+        """An identifier (a field name, an alias); a reserved word is refused with a hint."""
+        tok = self.tok
+        if tok.kind == "ident":
+            self.i += 1
+            return tok.value
+        self.fail(what + (" (a reserved word needs another name)" if tok.kind == "keyword" else ""))
+
     def fail(self, expected: str, tok: Token | None = None):
         tok = tok or self.tok
         raise SqlError(f"expected {expected} at position {tok.pos + 1}, found {tok.describe()}", position=tok.pos + 1)

@@ -69,13 +69,6 @@ class _StatementParser(ExpressionParser):
             return n.Item(expr, tuple(key))
         return n.Item(expr, (_derived_key(expr, position),))
 
-    def name(self, what: str) -> str:
-        tok = self.tok
-        if tok.kind == "ident":
-            self.i += 1
-            return tok.value
-        self.fail(what + (" (a reserved word needs another name)" if tok.kind == "keyword" else ""))
-
 
 def _derived_key(expr: n.Node, position: int) -> str:
     """The output key of an unaliased item: a path keeps its leaf name, a call its function name, else ``_N``."""
