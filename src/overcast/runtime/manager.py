@@ -2,10 +2,9 @@
 
 It watches the desired-state bucket and reconciles: a pool and a queue-group
 subscription per function, renewed when the function's configuration or code
-changes, removed when the function goes. Requests are admitted synchronously in
-the subscription callback (a warm environment, a wait for the first free one, or
-throttle: see ``pool``) and then run in their own task, so one slow call never
-holds up another.
+changes, removed when the function goes. Each request is admitted synchronously in
+the subscription callback and then runs in its own task (``invocations``), so one
+slow call never holds up another.
 """
 
 from __future__ import annotations
@@ -18,16 +17,16 @@ from pathlib import Path
 import orjson
 from nats.aio.client import Client
 
-from overcast import limits
 from overcast.deploy import state
-from overcast.engine import protocol, subjects
+from overcast.engine import subjects
 from overcast.engine.connect import connect, ensure_resources
 from overcast.observe import logs
 from overcast.platform import nodes
-from overcast.runtime import check, serving
+from overcast.runtime import check, invocations, serving
+from overcast.runtime.admission import Account
 from overcast.runtime.config import FunctionConfig
 from overcast.runtime.forkserver import ForkServer
-from overcast.runtime.pool import Account, Pool
+from overcast.runtime.pool import Pool
 from overcast.runtime.watch import CodeWatcher
 
 log = logging.getLogger("overcast.runtime")
@@ -127,7 +126,7 @@ class Manager:
         self.pools[key] = pool
 
         async def on_request(msg) -> None:
-            await self._on_request(pool, msg)
+            await invocations.on_request(pool, msg, self._spawn_task, self.nc)
 
         self.subs[key] = await self.nc.subscribe(
             subjects.invoke(*key), queue=subjects.pool_group(*key), cb=on_request)
@@ -142,39 +141,10 @@ class Manager:
         self.draining.append(pool)
 
     # -- requests -------------------------------------------------------------
-    async def _on_request(self, pool: Pool, msg) -> None:
-        try:
-            inv = protocol.decode_invocation(msg.data)
-        except (ValueError, KeyError):
-            return  # not ours: nothing sensible to answer
-        lim = limits.LIMITS["lambda.sync_request_payload"]
-        if len(inv.payload) > lim.value:
-            body = orjson.dumps({"message": lim.describe_violation(f"{len(inv.payload)} bytes"),
-                                 "limit": lim.name, "limitValue": lim.value})
-            await msg.respond(protocol.encode_reply(protocol.Reply(protocol.REJECTED, body, inv.request_id)))
-            return
-        admitted = pool.admit()
-        if isinstance(admitted, protocol.Reply):
-            admitted.request_id = inv.request_id
-            await msg.respond(protocol.encode_reply(admitted))
-            return
-        self._spawn_task(self._serve(pool, admitted, inv, msg))
-
     def _spawn_task(self, coro) -> None:
         task = asyncio.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-
-    async def _serve(self, pool: Pool, env, inv: protocol.Invocation, msg) -> None:
-        try:
-            reply = await pool.run(env, inv)
-        except Exception as exc:  # a bug of ours must not leave the caller waiting
-            log.exception("invocation %s failed inside the runtime", inv.request_id)
-            reply = protocol.Reply(protocol.ERROR, protocol.error_payload(
-                f"RequestId: {inv.request_id} Error: runtime failure: {exc}", "Runtime.Unknown", inv.request_id),
-                inv.request_id)
-        if msg.reply:
-            await msg.respond(protocol.encode_reply_within(reply, self.nc.max_payload))
 
     def _publish_logs(self, cfg: FunctionConfig, rid: str, started_ms: int, text: str) -> None:
         self.logs.add(subjects.logs(cfg.stage, cfg.stack, cfg.name),
