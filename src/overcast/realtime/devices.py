@@ -19,7 +19,7 @@ from nats.aio.client import Client
 from nats.js.errors import KeyNotFoundError
 
 from overcast.engine.connect import bucket, live_keys
-from overcast.engine.server import write_private
+from overcast.engine.serverconfig import write_private
 from overcast.realtime.things import Thing, render_authorization, thing_key
 
 log = logging.getLogger("overcast.realtime")
