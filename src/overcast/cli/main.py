@@ -206,12 +206,13 @@ def schema() -> None:
     click.echo(json.dumps(stack_json_schema(), indent=2, sort_keys=True))
 
 
-from overcast.cli import deploy_cmds, node_cmds, source_cmds, thing_cmds  # noqa: E402  (commands register on `main`)
+from overcast.cli import deploy_cmds, node_cmds, rule_cmds, source_cmds, thing_cmds  # noqa: E402  (register on `main`)
 
 deploy_cmds.register(main)
 node_cmds.register(main)
 source_cmds.register(main)
 thing_cmds.register(main)
+rule_cmds.register(main)
 
 if __name__ == "__main__":
     main()

@@ -22,7 +22,7 @@ class NotApplied(OvercastError):
 async def lagging(nc: Client, stage: str, stack: str, revision: int) -> list[str]:
     """Processes that do not serve ``revision`` yet (a role with no process at all counts as lagging)."""
     name = subjects.stack_key(stage, stack)
-    live = await nodes.live(nc)
+    live = [(role, node) for role, node in await nodes.live(nc) if role in ROLES]  # dispatchers serve no routes
     behind = [f"no {role} process is running" for role in ROLES if not any(r == role for r, _ in live)]
     statuses = await asyncio.gather(*(nodes.status(nc, role, node) for role, node in live))
     for (role, node), status in zip(live, statuses):

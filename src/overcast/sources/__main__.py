@@ -19,14 +19,16 @@ def components(nc, tables_url: str | None = None) -> list:
     from overcast.sources.async_invoke import AsyncInvoker
     from overcast.sources.invoking import FunctionInvoker
     from overcast.sources.manager import MappingManager, holder_id
+    from overcast.sources.status import StatusResponder
     from overcast.sources.timers import Timers
 
     invoker = FunctionInvoker(nc)  # started first, stopped last: the others invoke through it
     asyncer = AsyncInvoker(nc, invoker)
     first = FirstAttempts(asyncer)  # rules' function actions; stopped before the stored path it falls back on
-    # queue owners before the mappings that receive from them
+    rules = RuleEngine(nc, invoker, tables_url, submit=first.submit)
+    # queue owners before the mappings that receive from them; status answers once everything runs
     return [invoker, QueueService(nc, holder=holder_id()), asyncer, first, MappingManager(nc, invoker),
-            Timers(nc, invoker), RuleEngine(nc, invoker, tables_url, submit=first.submit)]
+            Timers(nc, invoker), rules, StatusResponder(nc, rules, first)]
 
 
 async def serve(url: str, tables_url: str | None = None) -> None:
