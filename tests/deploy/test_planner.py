@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 
 import pytest
@@ -16,7 +15,6 @@ from overcast.deploy.resources import (
     Kind,
     Resource,
     StoredStack,
-    diff_props,
     register_kind,
     resources_of,
 )
@@ -103,20 +101,6 @@ def test_register_kind_is_idempotent_and_rejects_a_conflicting_definition():
         register_kind(Kind("table", stateful=False))
     with pytest.raises(ValueError, match="contain no ':'"):
         register_kind(Kind("a:b"))
-
-
-def test_diff_props_nested_keys_and_absent_values():
-    old = {"memory": 128, "environment": {"COLOUR": "blue", "OLD": "x"}, "concurrency": None}
-    new = {"memory": 256, "environment": {"COLOUR": "red", "NEW": "y"}, "concurrency": None}
-    assert diff_props(old, new) == [
-        Change("environment.COLOUR", "blue", "red"),
-        Change("environment.NEW", ABSENT, "y"),
-        Change("environment.OLD", "x", ABSENT),
-        Change("memory", 128, 256),
-    ]
-    assert diff_props({"environment": {}}, {}) == []
-    assert diff_props({"concurrency": None}, {"concurrency": 0}) == [Change("concurrency", None, 0)]
-    assert copy.deepcopy(ABSENT) is ABSENT
 
 
 # --- action kinds ------------------------------------------------------------------------------------------------

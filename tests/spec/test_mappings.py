@@ -4,13 +4,10 @@ from overcast.spec import load_stack_text
 from overcast.spec.mappings import (
     AsyncConfig,
     async_config_of,
-    fit_name,
-    function_dlq,
     mapping_id,
     mappings_of,
     queues_of,
     schedules_of,
-    source_dlq,
     streams_of,
 )
 
@@ -123,12 +120,3 @@ def test_an_implied_queue_the_stack_declares_itself_is_not_added_twice():
     text = STACK.replace("  failed:", "  mine: {name: shop-prod-consume-dlq}\n  failed:")
     queues = queues_of("prod", "shop", load_stack_text(text, stage="prod", env={}).spec.model_dump(mode="json"))
     assert "dlq/shop-prod-consume-dlq" not in queues and queues["mine"]["name"] == "shop-prod-consume-dlq"
-
-
-def test_long_names_are_shortened_with_a_hash():
-    name = function_dlq("s" * 64, "stage-name-that-is-long", "f" * 64)
-    assert len(name) == 80 and name.endswith("-dlq")
-    assert name != function_dlq("s" * 64, "stage-name-that-is-long", "f" * 63 + "g")
-    assert fit_name("abc", "-dlq") == "abc-dlq"
-    long_fifo = source_dlq("q" * 75 + ".fifo")
-    assert len(long_fifo) == 80 and long_fifo.endswith("-dlq.fifo")
