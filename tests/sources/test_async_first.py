@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
+from pathlib import Path
 
 import nats
 import pytest
@@ -94,6 +97,24 @@ def test_retries_exhausted_after_a_failed_first_attempt_are_reported(platform, t
     assert rec["requestContext"]["approximateInvokeCount"] == 2
     assert rec["responsePayload"]["errorMessage"] == "attempt 2 fails on purpose"
     assert rec["requestPayload"] == {"dir": str(tmp_path), "failures": 99}
+
+
+def test_a_dispatcher_stopped_during_a_first_attempt_stores_the_event(platform, tmp_path):
+    warm = tmp_path / "warm"
+    warm.mkdir()
+    publish_until_seen(platform, "async.flaky", {"dir": str(warm), "failures": 0}, warm)  # rules are running
+    before = asyncio.run(stored_events(platform.nats_url))
+    publish(platform, "async.flaky", {"dir": str(tmp_path), "failures": 0, "sleep": 8})
+    wait_for(lambda: attempts(tmp_path))  # the first attempt runs (and sleeps past the stop grace of 5 s)
+    [dispatcher] = [pid for pid in platform.descendants()
+                    if b"overcast.sources" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    os.kill(dispatcher, signal.SIGTERM)  # a graceful stop; the supervisor starts another dispatcher
+    # the stopping dispatcher stored the event under its request id; its successor runs it again (at least once,
+    # as AWS's asynchronous invocation): a second attempt with the same request id
+    seen = wait_for(lambda: len(attempts(tmp_path)) >= 2 and attempts(tmp_path), timeout=60)
+    assert seen[0][0] == seen[1][0]
+    assert asyncio.run(stored_events(platform.nats_url)) > before
+    record(tmp_path, dest.SUCCESS, timeout=60)  # and it ends as any async event does
 
 
 # -- pure ------------------------------------------------------------------------------------------

@@ -24,10 +24,13 @@ def components(nc, tables_url: str | None = None) -> list:
 
     invoker = FunctionInvoker(nc)  # started first, stopped last: the others invoke through it
     asyncer = AsyncInvoker(nc, invoker)
-    first = FirstAttempts(asyncer)  # rules' function actions; stopped before the stored path it falls back on
+    first = FirstAttempts(asyncer)  # rules' function actions
     rules = RuleEngine(nc, invoker, tables_url, submit=first.submit)
-    # queue owners before the mappings that receive from them; status answers once everything runs
-    return [invoker, QueueService(nc, holder=holder_id()), asyncer, first, MappingManager(nc, invoker),
+    # Started in this order, stopped in the reverse. Queue owners come before the mappings that receive from them;
+    # status answers once everything runs. First attempts stop after the stored path: what they store on the way
+    # out is then left to the next dispatcher at once, not pulled by this one's stopping reader (whose messages
+    # would wait out the ack deadline).
+    return [invoker, QueueService(nc, holder=holder_id()), first, asyncer, MappingManager(nc, invoker),
             Timers(nc, invoker), rules, StatusResponder(nc, rules, first)]
 
 
