@@ -17,8 +17,8 @@ from overcast import limits
 from overcast.engine import protocol
 from overcast.errors import LimitExceeded
 from overcast.sources import destinations as dest
-from overcast.sources.async_invoke import enqueue
 from overcast.sources.async_settings import RETRY_DELAYS_ENV, AsyncSettings, retry_delays, settings_of
+from overcast.sources.async_store import enqueue
 from overcast.testing import running_platform
 from tests.conftest import FIXTURES, copy_stack
 

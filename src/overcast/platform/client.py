@@ -58,7 +58,7 @@ async def invoke(nc, name: str, payload: bytes, *, stage: str = "dev", qualifier
 
 async def invoke_async(nc, name: str, payload: bytes, *, stage: str = "dev") -> tuple[str, str, str]:
     """Queue an asynchronous invocation (Lambda's ``InvocationType=Event``): (stack, function, request id)."""
-    from overcast.sources.async_invoke import enqueue
+    from overcast.sources.async_store import enqueue
 
     stack, fname, _ = resolve(await read_all(nc, stage), name)
     return stack, fname, await enqueue(nc, stage, stack, fname, payload)

@@ -82,7 +82,7 @@ class ActionRunner:
         return action.template.render(msg.payload, topic=msg.topic, client_id=msg.client_id, now_ms=msg.now_ms)
 
     async def _function(self, rule: Rule, action: Action, result: bytes, msg: Incoming) -> None:
-        from overcast.sources.async_invoke import enqueue
+        from overcast.sources.async_store import enqueue
 
         stack, _, fn = action.target.rpartition(".")
         if _json(result) is _NOT_JSON:

@@ -34,8 +34,9 @@ from overcast import limits
 from overcast.engine import protocol
 from overcast.errors import LimitExceeded
 from overcast.sources import destinations as dest
-from overcast.sources.async_invoke import STOP_GRACE_S, AsyncInvoker, enqueue
+from overcast.sources.async_invoke import STOP_GRACE_S, AsyncInvoker
 from overcast.sources.async_settings import settings_for
+from overcast.sources.async_store import enqueue
 from overcast.sources.invoking import consumes_attempt
 
 log = logging.getLogger("overcast.sources")

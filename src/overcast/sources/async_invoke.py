@@ -1,6 +1,6 @@
 """Asynchronous invocation (Lambda's ``InvocationType=Event``), durable in JetStream.
 
-:func:`enqueue` stores an event on ``async_invoke(stage, stack, fn)`` in the ``ASYNC_STREAM``
+:func:`enqueue` (``async_store``) stores an event on ``async_invoke(stage, stack, fn)`` in the ``ASYNC_STREAM``
 (work-queue retention) and returns its request id at once. :class:`AsyncInvoker`, in every
 dispatcher, reads the stream through one shared durable consumer and handles each event as the
 function's settings say (``async_settings``), with the same request id on every attempt (as AWS).
@@ -15,20 +15,15 @@ import asyncio
 import contextlib
 import logging
 import time
-import uuid
 
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import AckPolicy, ConsumerConfig
-from nats.js.errors import NoStreamResponseError
 
-from overcast import limits
 from overcast.engine import protocol, subjects
 from overcast.engine.connect import ensure_resources
-from overcast.errors import EngineError, LimitExceeded
 from overcast.sources import destinations as dest
 from overcast.sources.async_settings import (
     THROTTLE_MAX_S,
-    event_headers,
     event_origin,
     event_progress,
     retry_delays,
@@ -46,29 +41,7 @@ MAX_IN_FLIGHT = 256
 ACK_WAIT_S = 60.0
 HEARTBEAT_S = 15.0
 STOP_GRACE_S = 5.0
-
-async def enqueue(nc, stage: str, stack: str, fn: str, payload: bytes, *, request_id: str | None = None,
-                  enqueued_at: float | None = None, attempts_made: int = 0, not_before: float | None = None) -> str:
-    """Store an asynchronous invocation of ``stack.fn``; returns its request id once JetStream has it.
-
-    ``enqueued_at`` (epoch seconds) is when the event was first accepted, when it is re-enqueued from
-    elsewhere; it is what ``maximumEventAge`` counts from. The request id doubles as JetStream's
-    message id, so enqueueing the same request twice within the duplicate window stores it once.
-    ``attempts_made`` and ``not_before`` (epoch seconds) store an event whose first attempts were
-    made elsewhere (``async_first``), with its next attempt due then."""
-    lim = limits.LIMITS["lambda.async_payload"]
-    if len(payload) > lim.value:
-        raise LimitExceeded(lim, len(payload))
-    rid = request_id or str(uuid.uuid4())
-    at = time.time() if enqueued_at is None else enqueued_at
-    try:
-        await nc.jetstream().publish(subjects.async_invoke(stage, stack, fn), payload,
-                                     headers=event_headers(rid, at, attempts_made, not_before),
-                                     stream=subjects.ASYNC_STREAM)
-    except NoStreamResponseError:
-        raise EngineError(f"the engine has no {subjects.ASYNC_STREAM} stream: is the platform running?") from None
-    return rid
-
+FETCH_TIMEOUT_S = 1.0  # a fetch waits this long for events; stopping waits for the one in progress
 
 class AsyncInvoker:
     """The asynchronous invocation worker of a dispatcher (``start()`` / ``stop()``)."""
@@ -81,6 +54,7 @@ class AsyncInvoker:
         self.delays = retry_delays()
         self._sub = None
         self._loop_task: asyncio.Task | None = None
+        self._stopping = False
         self._tasks: set[asyncio.Task] = set()
 
     async def start(self) -> None:
@@ -95,7 +69,12 @@ class AsyncInvoker:
 
     async def stop(self) -> None:
         if self._loop_task is not None:
-            self._loop_task.cancel()
+            # Let the fetch in progress end (within its timeout) rather than cancel it: a cancelled fetch's late
+            # messages would sit unacknowledged until ACK_WAIT_S; what it brings now goes straight back (nak).
+            self._stopping = True
+            done, _ = await asyncio.wait([self._loop_task], timeout=FETCH_TIMEOUT_S + 1.0)
+            if not done:
+                self._loop_task.cancel()
             await asyncio.gather(self._loop_task, return_exceptions=True)
         if self._tasks:  # attempts in progress may finish; the rest go back to the stream
             await asyncio.wait(self._tasks, timeout=STOP_GRACE_S)
@@ -109,13 +88,13 @@ class AsyncInvoker:
             await self.invoker.stop()
 
     async def _pull(self) -> None:
-        while True:
+        while not self._stopping:
             free = self.max_in_flight - len(self._tasks)
             if free <= 0:
-                await asyncio.wait(self._tasks, return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait(self._tasks, timeout=FETCH_TIMEOUT_S, return_when=asyncio.FIRST_COMPLETED)
                 continue
             try:
-                msgs = await self._sub.fetch(min(free, 64), timeout=1.0)
+                msgs = await self._sub.fetch(min(free, 64), timeout=FETCH_TIMEOUT_S)
             except (NatsTimeout, asyncio.TimeoutError):
                 continue
             except asyncio.CancelledError:
@@ -124,6 +103,11 @@ class AsyncInvoker:
                 log.warning("fetching async invocations failed: %s", exc or type(exc).__name__)
                 await asyncio.sleep(1.0)
                 continue
+            if self._stopping:  # fetched while stopping: back to the stream for the next dispatcher, now
+                for msg in msgs:
+                    with contextlib.suppress(Exception):
+                        await msg.nak()
+                return
             for msg in msgs:
                 task = asyncio.create_task(self._guarded(msg))
                 self._tasks.add(task)

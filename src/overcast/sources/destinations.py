@@ -99,7 +99,7 @@ async def deliver(nc, target: str, record: dict, *, stage: str = "dev") -> None:
         from overcast.deploy.state import read_all
         from overcast.errors import FunctionNotFound
         from overcast.platform.client import resolve
-        from overcast.sources.async_invoke import enqueue
+        from overcast.sources.async_store import enqueue
 
         try:
             stack, fname, _ = resolve(await read_all(nc, stage), name)

@@ -151,7 +151,7 @@ async def _source_queues(nc, dlq: str) -> list[str]:
 
 async def _send_on(nc, entry: Entry, message, to: str | None, stage: str, dlq: str) -> str:
     from overcast.queues import client as queues
-    from overcast.sources.async_invoke import enqueue
+    from overcast.sources.async_store import enqueue
     from overcast.streams import store
 
     if to is not None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import orjson
 
 from overcast.runtime.config import ACCOUNT_ID, REGION
-from overcast.sources.async_invoke import enqueue
+from overcast.sources.async_store import enqueue
 from overcast.sources.scheduler import Entry, Scheduler
 from overcast.spec.mappings import schedules_of
 

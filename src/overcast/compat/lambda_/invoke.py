@@ -29,7 +29,7 @@ from overcast.compat.lambda_.errors import Answer, InvalidParameterValueExceptio
 from overcast.compat.lambda_.request import DRY_RUN, EVENT, PREFIX, SUFFIX, Call, Target, payload_of, target_of
 from overcast.engine import protocol, subjects
 from overcast.errors import EngineError, LimitExceeded, OvercastError
-from overcast.sources.async_invoke import enqueue
+from overcast.sources.async_store import enqueue
 
 log = logging.getLogger("overcast.gateway")
 
