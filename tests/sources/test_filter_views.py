@@ -4,20 +4,12 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass
 
 import pytest
 
 from overcast.sources.filter_views import dynamodb_view, kinesis_view, sqs_view
 from overcast.sources.filtering import compile_patterns
-
-
-@dataclass
-class KRecord:
-    data: bytes
-    partition_key: str
-    sequence_number: str
-    arrival: float
+from tests.sources.test_records import KRecord
 
 
 def test_kinesis_view_decodes_json_data():
