@@ -101,7 +101,11 @@ class Pool:
             return await fut
         except asyncio.CancelledError:
             if fut.done() and not fut.cancelled() and fut.exception() is None:
-                self._release(fut.result()[0])  # handed over just as we were cancelled: pass it on
+                env, failure = fut.result()  # handed over just as we were cancelled: pass it on
+                if failure is None:
+                    self._release(env)
+                else:  # its init failed: nobody gets it
+                    self._discard(env)
             raise
 
     def waiters(self) -> int:
