@@ -10,30 +10,22 @@ import click
 
 
 def register(main: click.Group) -> None:
-    from overcast.cli.main import _fail
+    from overcast.cli.main import _connect_and, _fail
 
     @main.group()
     def things():
         """MQTT devices (things) of the deployed stacks."""
 
     def _run(nats_url, directory, work):
-        from overcast.engine.connect import connect
+        """``(platform info with its MQTT URLs, await work(nc))``."""
         from overcast.errors import OvercastError
         from overcast.platform import discovery
-        from overcast.process import run_loop
-
-        async def go():
-            info = _with_urls(discovery, discovery.find(nats_url, directory))
-            nc = await connect(info["nats"], "overcast-cli")
-            try:
-                return info, await work(nc)
-            finally:
-                await nc.close()
 
         try:
-            return run_loop(go())
+            info = _with_urls(discovery, discovery.find(nats_url, directory))
         except OvercastError as exc:
             _fail(exc)
+        return info, _connect_and(info["nats"], None, work)
 
     def _with_urls(discovery, info: dict) -> dict:
         """``--nats URL`` of a local `overcast dev`: its MQTT URLs come from its discovery file."""
