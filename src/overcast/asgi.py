@@ -2,6 +2,17 @@
 
 from __future__ import annotations
 
+Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
+"""A whole HTTP answer: status, headers, body (what the AWS-compatible APIs return)."""
+
+
+async def send_answer(send, answer: Answer) -> None:
+    """Send ``answer`` as one ASGI HTTP response."""
+    status, headers, body = answer
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
 
 async def lifespan(receive, send, start, stop) -> None:
     """Answer ASGI lifespan messages with ``await start()`` / ``await stop()``."""

@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl, unquote
 import orjson
 
 from overcast import limits
-from overcast.asgi import read_body
+from overcast.asgi import Answer, read_body
 from overcast.compat import sigv4
 from overcast.compat.sigv4_errors import SignatureError
 from overcast.errors import LimitExceeded, OvercastError
@@ -31,7 +31,6 @@ PREFIX = "/topics/"
 SIGNING_NAME = "iotdata"
 _SCOPE = f"/{SIGNING_NAME}/aws4_request".encode()
 
-Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
 
 
 class InvalidRequestException(OvercastError):

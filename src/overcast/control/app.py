@@ -25,7 +25,7 @@ from urllib.parse import parse_qs
 
 import orjson
 
-from overcast.asgi import lifespan, read_body
+from overcast.asgi import lifespan, read_body, send_answer
 from overcast.control import auth
 from overcast.control.service import Service
 from overcast.errors import OvercastError
@@ -58,9 +58,7 @@ class ControlApp:
         if scope["type"] != "http":
             return
         status, body = await self._handle(scope, receive)
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", b"application/json")]})
-        await send({"type": "http.response.body", "body": orjson.dumps(body)})
+        await send_answer(send, (status, [(b"content-type", b"application/json")], orjson.dumps(body)))
 
     async def _handle(self, scope, receive) -> tuple[int, object]:
         headers = dict(scope["headers"])

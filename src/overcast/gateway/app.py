@@ -17,7 +17,7 @@ from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeout
 
 from overcast import limits
-from overcast.asgi import lifespan, read_body
+from overcast.asgi import Answer, lifespan, read_body, send_answer
 from overcast.compat import iotdata, lambda_
 from overcast.compat.dynamodb.grants import grants_of
 from overcast.deploy import state
@@ -107,28 +107,9 @@ class Gateway:
     # -- requests ---------------------------------------------------------------
     async def _http(self, scope, receive, send) -> None:
         request_id = new_request_id()
-        if "/@connections/" in scope["path"]:  # the WebSocket APIs' management API (apigatewaymanagementapi)
-            answer = await self.ws.management(scope, receive, self.aws.keys)
-            if answer is not None:
-                await send({"type": "http.response.start", "status": answer[0], "headers": answer[1]})
-                await send({"type": "http.response.body", "body": answer[2]})
-                return
-        if iotdata.is_request(scope):  # the IoT data-plane Publish API (boto3 "iot-data")
-            status, headers, body = await iotdata.handle(scope, receive, self.nc, self.aws.keys)
-            await send({"type": "http.response.start", "status": status, "headers": headers})
-            await send({"type": "http.response.body", "body": body})
-            return
-        if lambda_.is_request(scope):  # Lambda's Invoke API (boto3 "lambda")
-            status, headers, body = await lambda_.handle(scope, receive, self.nc, self.requester, self.aws.keys,
-                                                         self.states)
-            await send({"type": "http.response.start", "status": status, "headers": headers})
-            await send({"type": "http.response.body", "body": body})
-            return
-        target = AwsEndpoints.target(scope)
-        if target is not None:  # an AWS SDK call (DynamoDB...), not an HTTP route
-            status, headers, body = await self.aws.handle(scope, receive, target, request_id)
-            await send({"type": "http.response.start", "status": status, "headers": headers})
-            await send({"type": "http.response.body", "body": body})
+        answer = await self._aws_api(scope, receive, request_id)
+        if answer is not None:
+            await send_answer(send, answer)
             return
         try:
             resp = await self._handle(scope, receive, request_id)
@@ -138,6 +119,21 @@ class Gateway:
         resp.headers.append((b"apigw-requestid", request_id.encode()))
         await send({"type": "http.response.start", "status": resp.status, "headers": resp.headers})
         await send({"type": "http.response.body", "body": resp.body})
+
+    async def _aws_api(self, scope, receive, request_id: str) -> Answer | None:
+        """The answer of an AWS-compatible API the request is for, or None: it is for an HTTP route."""
+        if "/@connections/" in scope["path"]:  # the WebSocket APIs' management API (apigatewaymanagementapi)
+            answer = await self.ws.management(scope, receive, self.aws.keys)
+            if answer is not None:
+                return answer
+        if iotdata.is_request(scope):  # the IoT data-plane Publish API (boto3 "iot-data")
+            return await iotdata.handle(scope, receive, self.nc, self.aws.keys)
+        if lambda_.is_request(scope):  # Lambda's Invoke API (boto3 "lambda")
+            return await lambda_.handle(scope, receive, self.nc, self.requester, self.aws.keys, self.states)
+        target = AwsEndpoints.target(scope)
+        if target is not None:  # an AWS SDK call (DynamoDB...), not an HTTP route
+            return await self.aws.handle(scope, receive, target, request_id)
+        return None
 
     async def _handle(self, scope, receive, request_id: str) -> responses.HttpResponse:
         raw_path = scope["raw_path"].decode("latin-1") if scope.get("raw_path") else scope["path"]

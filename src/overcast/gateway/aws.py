@@ -16,7 +16,7 @@ from typing import Protocol
 
 import orjson
 
-from overcast.asgi import host_of, read_body
+from overcast.asgi import Answer, host_of, read_body
 from overcast.compat import sigv4
 from overcast.compat.dynamodb import wire
 from overcast.compat.dynamodb.service import DynamoService
@@ -31,7 +31,6 @@ from overcast.tables.storage import open_storage
 log = logging.getLogger("overcast.gateway")
 MAX_REQUEST = 16 * 1024 * 1024
 
-Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
 
 
 class AwsService(Protocol):

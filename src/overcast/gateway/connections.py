@@ -25,7 +25,7 @@ from nats.errors import TimeoutError as NatsTimeout
 from nats.js.errors import KeyNotFoundError
 
 from overcast import limits
-from overcast.asgi import read_body
+from overcast.asgi import Answer, read_body
 from overcast.compat import sigv4
 from overcast.engine import subjects
 from overcast.engine.connect import bucket
@@ -36,7 +36,6 @@ _PATH = re.compile(r"^(?:/([^/@]+))?/@connections/([^/]+)$")
 REMOTE_TIMEOUT_S = 5.0
 _JSON = (b"content-type", b"application/json")
 
-Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
 
 
 class GoneException(OvercastError):

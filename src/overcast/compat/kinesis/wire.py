@@ -13,6 +13,7 @@ import time
 
 import orjson
 
+from overcast.asgi import Answer
 from overcast.errors import OvercastError
 from overcast.streams import shards
 from overcast.streams.config import StreamInfo, name_from_arn
@@ -25,7 +26,6 @@ CONTENT_TYPE = b"application/x-amz-json-1.1"
 ITERATOR_TTL = 300.0  # Kinesis: a shard iterator expires 5 minutes after it is returned
 _CHECK_KEY = b"overcast.kinesis.iterator.v1"
 
-Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
 
 
 def response(status: int, body: dict, request_id: str) -> Answer:

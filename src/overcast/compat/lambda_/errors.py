@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import orjson
 
+from overcast.asgi import Answer
 from overcast.compat.sigv4_errors import SignatureError
 from overcast.errors import OvercastError
-
-Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
 
 # Exceptions whose botocore model names the text "Message" (the rest say "message").
 _CAPITALISED = frozenset({"ResourceNotFoundException", "ServiceException"})

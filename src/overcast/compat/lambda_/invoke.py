@@ -22,10 +22,10 @@ from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeout
 
 from overcast import limits
-from overcast.asgi import read_body
+from overcast.asgi import Answer, read_body
 from overcast.compat import sigv4
 from overcast.compat.lambda_ import errors
-from overcast.compat.lambda_.errors import Answer, InvalidParameterValueException, InvalidRequestContentException
+from overcast.compat.lambda_.errors import InvalidParameterValueException, InvalidRequestContentException
 from overcast.compat.lambda_.request import DRY_RUN, EVENT, PREFIX, SUFFIX, Call, Target, payload_of, target_of
 from overcast.engine import protocol, subjects
 from overcast.errors import EngineError, LimitExceeded, OvercastError

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import orjson
 
+from overcast.asgi import Answer
 from overcast.errors import OvercastError
 from overcast.queues.errors import InvalidParameterValue, MissingParameter, QueueDoesNotExist
 from overcast.runtime.config import ACCOUNT_ID
@@ -12,7 +13,6 @@ TARGET_PREFIX = "AmazonSQS."
 SIGNING_NAME = "sqs"
 CONTENT_TYPE = b"application/x-amz-json-1.0"
 ERROR_PREFIX = "com.amazonaws.sqs#"
-Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
 
 # SQS moved from the query protocol to JSON; boto3 picks the exception class from the __type and
 # reports the old query error code, which SQS sends in x-amzn-query-error ("CODE;Sender").
